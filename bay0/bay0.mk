@@ -1,0 +1,1 @@
+# bay0/: rules arrive with its issue.

@@ -1,0 +1,1 @@
+# efi/: rules arrive with its issue.

@@ -1,0 +1,1 @@
+# image/: rules arrive with its issue.

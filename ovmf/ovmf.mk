@@ -1,0 +1,1 @@
+# ovmf/: rules arrive with its issue.

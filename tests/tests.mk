@@ -1,0 +1,1 @@
+# tests/: rules arrive with its issue.
