@@ -1,0 +1,1 @@
+# bay0/ persona rules: passport, launch, seccomp, capabilities, cgroups.
