@@ -57,6 +57,7 @@ include efi/efi.mk
 include bay0/bay0.mk
 include keys/keys.mk
 include image/image.mk
+include image/spine/spine.mk
 include ovmf/ovmf.mk
 include tests/tests.mk
 

@@ -1,0 +1,1 @@
+# image/spine/: the bay0 Spine (initramfs, default personas, slots, ESP) and its VM tests.
