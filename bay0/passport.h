@@ -1,0 +1,96 @@
+/*
+ * passport.h: a persona's passport, parsed and verified.
+ *
+ * The passport is a signify-signed text file (embedded signature, `signify -S
+ * -e`), one directive a line. Format and limits: docs/passport.md. Parsing is
+ * pure (no I/O, no allocation) so the unit tests and the fuzzer reach all of
+ * it; passport_load() adds the read-once-then-verify step.
+ *
+ * Every function returns 0 or -errno and writes a one-line reason into err
+ * (NUL-terminated, truncated to errlen) when it refuses.
+ */
+#ifndef BAY0_PASSPORT_H
+#define BAY0_PASSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sv.h"
+
+#define PASSPORT_NAME_MAX 31    /* [a-z][a-z0-9-]*, also the hostname and cgroup name */
+#define PASSPORT_IMAGE_MAX 127  /* plain file name in the inventory */
+#define PASSPORT_ARGC_MAX 16    /* entry and its arguments */
+#define PASSPORT_ARG_MAX 255    /* bytes per argument */
+#define PASSPORT_FILE_MAX 16384 /* whole signed file, signature lines included */
+#define PASSPORT_CPUS_MAX 64    /* cores 0..63 fit a uint64_t mask */
+
+/* Device nodes a passport may grant. Fixed allow-list; nothing else exists
+ * in a persona's /dev (no block devices, no kmsg, no mem, no watchdog). */
+enum passport_dev {
+	PASSPORT_DEV_NULL = 1u << 0,    /* 1:3 */
+	PASSPORT_DEV_ZERO = 1u << 1,    /* 1:5 */
+	PASSPORT_DEV_FULL = 1u << 2,    /* 1:7 */
+	PASSPORT_DEV_RANDOM = 1u << 3,  /* 1:8 */
+	PASSPORT_DEV_URANDOM = 1u << 4, /* 1:9 */
+	PASSPORT_DEV_TTY = 1u << 5,     /* 5:0; useless without a ctty, harmless */
+};
+
+enum passport_net {
+	PASSPORT_NET_NONE = 0, /* own network namespace, loopback only */
+};
+
+enum passport_persist {
+	PASSPORT_PERSIST_NONE = 0, /* /persist is an empty read-only directory */
+	PASSPORT_PERSIST_RW,       /* /persist/<name>: rw, nodev, nosuid, noexec */
+	PASSPORT_PERSIST_RW_EXEC,  /* the same without noexec (explicit right) */
+};
+
+struct passport {
+	char name[PASSPORT_NAME_MAX + 1];
+	char image[PASSPORT_IMAGE_MAX + 1];
+	uint8_t image_sha512[SV_SHA512_LEN];
+	/* entry: argv[0] is an absolute path inside the image. Stored inline so
+	 * a struct passport can be copied; passport_argv() builds the pointers. */
+	unsigned argc;
+	char argv[PASSPORT_ARGC_MAX][PASSPORT_ARG_MAX + 1];
+	uint64_t cpus;       /* bit n = core n; never bit 0 (core 0 is bay0's) */
+	uint64_t cpu_quota;  /* cpu.max quota in us; 0 = "max" */
+	uint64_t cpu_period; /* cpu.max period in us */
+	uint64_t memory_max; /* bytes; memory.swap.max is always 0 */
+	uint64_t pids_max;   /* >= 1 */
+	uint64_t lifetime_s; /* 0 = until the entry exits */
+	uint32_t devices;    /* enum passport_dev bits */
+	enum passport_net net;
+	enum passport_persist persist;
+	uint32_t uid, gid; /* host ids, unprivileged; derived from name if absent */
+};
+
+/* Parses the (already verified) passport text. Strict: unknown or duplicate
+ * directive, missing required directive, overflow, bad name, core 0, a byte
+ * outside printable ASCII, a missing final newline: refused. */
+int passport_parse(const char *text, size_t len, struct passport *out, char *err, size_t errlen);
+
+/* Reads path (relative to dirfd; O_NOFOLLOW) once into memory, verifies the
+ * embedded signify signature against keys, then parses the signed body. */
+int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nkeys,
+                  struct passport *out, char *err, size_t errlen);
+
+/* Verifies a whole signed passport held in memory (what passport_load does
+ * after reading). */
+int passport_verify_parse(const uint8_t *file, size_t len, const sv_pubkey *keys, size_t nkeys,
+                          struct passport *out, char *err, size_t errlen);
+
+/* Fills argv[0..argc] (argv[argc] = NULL) with pointers into pp. */
+void passport_argv(const struct passport *pp, char *argv[PASSPORT_ARGC_MAX + 1]);
+
+/* The uid used when a passport names none: PASSPORT_UID_BASE + a hash of the
+ * name in [0, PASSPORT_UID_SPAN). bay0 refuses two personas with one uid. */
+#define PASSPORT_UID_BASE 100000u
+#define PASSPORT_UID_SPAN 65536u
+uint32_t passport_derived_id(const char *name);
+
+/* The device name ("null") for one enum passport_dev bit, or NULL. */
+const char *passport_dev_name(uint32_t bit);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * persona.h: verify, launch and purge one persona.
+ *
+ * The PID 1 part (bay0/main.c and its event loop) owns lifetimes: it loads a
+ * passport and image, calls persona_launch(), watches p->pidfd (readable when
+ * the entry exits) and its lifetime timer, and calls persona_purge() when the
+ * entry exits, the lifetime ends or a limit trips. Containment law and the
+ * test for each mechanism: docs/containment.md.
+ *
+ * Every function returns 0 or -errno and writes a one-line reason into err.
+ */
+#ifndef BAY0_PERSONA_H
+#define BAY0_PERSONA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "passport.h"
+
+struct persona_env {
+	/* cgroup v2 mount ("/sys/fs/cgroup"). When cgroup_v2 is false no
+	 * cgroup is made and no limit applies: host tests only, never the
+	 * Spine (the build host has a cgroup v1 hybrid). */
+	const char *cgroup_root;
+	bool cgroup_v2;
+	/* "/persist": holds <name>/ per persona, made and chowned on launch.
+	 * NULL: no persist available; a passport asking for it is refused. */
+	const char *persist_root;
+	/* An existing empty directory on the Spine where the child, inside its
+	 * own mount namespace, assembles the root before pivot_root
+	 * ("/run/bay0/root"). Nothing is ever mounted there in bay0's
+	 * namespace. */
+	const char *stage_dir;
+	/* fds the entry gets as 0, 1, 2 (console, a log pipe); -1 = /dev/null
+	 * opened from the host before the root changes. */
+	int stdio[3];
+};
+
+enum persona_state {
+	PERSONA_IDLE = 0, /* verified, not running */
+	PERSONA_RUNNING,  /* entry exec'd: pid, pidfd valid */
+	PERSONA_PURGED,   /* killed, reaped, cgroup removed */
+};
+
+struct persona {
+	struct passport pp;
+	int image_fd;     /* sealed memfd holding the verified image (-1: none) */
+	unsigned fs_type; /* PERSONA_FS_EROFS or PERSONA_FS_SQUASHFS, from magic */
+	enum persona_state state;
+	pid_t pid;     /* host pid of the entry (PID 1 of its namespace) */
+	int pidfd;     /* CLONE_PIDFD; readable when the entry exits */
+	int cgroup_fd; /* <root>/personas/<name>, O_DIRECTORY; -1 without v2 */
+	int loop_fd;   /* /dev/loopN bound to image_fd, autoclear */
+	int loop_nr;
+	struct timespec started; /* CLOCK_MONOTONIC at exec of the entry */
+	int exit_status;         /* wait status once reaped by purge, else -1 */
+};
+
+#define PERSONA_FS_EROFS 1u
+#define PERSONA_FS_SQUASHFS 2u
+
+/* Sets every fd to -1 and copies pp. */
+void persona_init(struct persona *p, const struct passport *pp);
+
+/* Reads inventory_dirfd/pp->image once into a sealed memfd (F_SEAL_WRITE,
+ * SHRINK, GROW, SEAL), hashing as it copies, and compares with the passport's
+ * SHA-512. On success p->image_fd holds those verified bytes; the loop device
+ * is later bound to that memfd, never to the inventory file. */
+int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t errlen);
+
+/* Launches the entry contained (clone3, namespaces, cgroup, mounts, ids,
+ * caps, NNP, seccomp, exec). Returns 0 once the entry has been exec'd (the
+ * child reports exec through a CLOEXEC pipe); on failure the child has been
+ * reaped, everything made undone, and err names the failing step. */
+int persona_launch(struct persona *p, const struct persona_env *env, char *err, size_t errlen);
+
+/* Kills everything in the persona (cgroup.kill; freeze+kill fallback; or
+ * SIGKILL to its PID 1, which takes the PID namespace with it), reaps the
+ * entry if the caller has not (waitid on the pidfd; ECHILD means it was
+ * reaped already), waits for the cgroup to empty, removes it and releases the
+ * loop device; the mount namespace and its tmpfs die with the last process.
+ * why is logged. Any error here is a containment failure: the caller must
+ * treat it as fatal (violation = halt: log and reboot). */
+int persona_purge(struct persona *p, const struct persona_env *env, const char *why, char *err,
+                  size_t errlen);
+
+/* Closes image_fd. After purge, to forget the persona entirely. */
+void persona_release(struct persona *p);
+
+#endif
