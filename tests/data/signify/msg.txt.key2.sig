@@ -1,0 +1,2 @@
+untrusted comment: verify with key2.pub
+RWQMTIepAP4kWIn6CQ/fBpNDraP/juJP35A4xvbtudNWsrvR95L74OsRuH+XY98Wnw/HZ03jD3Ei9zTS8t9yohQ+jowdIXUOlAI=

@@ -1,0 +1,2 @@
+untrusted comment: verify with key.pub
+RWQiPkKjm3+rRaF41sBIfEudiE2KSmMp7RUnGcoungzz0tTAKum1NnnwWNzrPEWu1pdBEIoIScv78OIsECWwZ+6JxKUO52sf0As=
