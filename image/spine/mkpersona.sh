@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds one persona image: a read-only erofs file system holding Debian's
+# busybox-static (with its applet links) and any extra files.
+#
+#   mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]...
+#
+#   -b BUSYBOX  static busybox (default /bin/busybox from busybox-static)
+#   -f SRC:DST  an extra file at absolute path DST inside the image (mode kept)
+#
+# The image holds the empty directories bay0 mounts onto (dev proc tmp run
+# persist): the root is read-only, so a mount point missing from the image
+# cannot be made at launch. Nothing is setuid, everything is owned by root,
+# every time stamp is 0 and the UUID is fixed, so the same inputs give the
+# same bytes (and the passport's SHA-512 stays put between builds).
+set -euo pipefail
+
+die() {
+	echo "mkpersona: $*" >&2
+	exit 1
+}
+
+out= busybox=/bin/busybox
+files=()
+while getopts o:b:f: opt; do
+	case $opt in
+	o) out=$OPTARG ;;
+	b) busybox=$OPTARG ;;
+	f) files+=("$OPTARG") ;;
+	*) die "usage: mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]..." ;;
+	esac
+done
+[ -n "$out" ] || die "need -o"
+[ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
+file -b "$busybox" | grep -q 'statically linked' || die "$busybox is not static"
+
+mkdir -p "$(dirname "$out")"
+stage=$(mktemp -d "$out.stage.XXXXXX")
+trap 'rm -rf "$stage" "$out.tmp"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,tmp,run,persist,etc}
+install -m 0755 "$busybox" "$stage/bin/busybox"
+for a in $("$busybox" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
+done
+printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
+printf 'root:x:0:\n' >"$stage/etc/group"
+for f in "${files[@]}"; do
+	src=${f%%:*} dst=${f#*:}
+	case $dst in
+	/*) ;;
+	*) die "destination must be absolute: $f" ;;
+	esac
+	[ -f "$src" ] || die "no file $src"
+	install -D "$src" "$stage$dst"
+done
+chmod -R u-s,g-s "$stage"
+mkfs.erofs --quiet -T0 --all-root -U 00000000-0000-0000-0000-000000000000 \
+	"$out.tmp" "$stage" >/dev/null
+chmod 0644 "$out.tmp"
+mv -f "$out.tmp" "$out"
