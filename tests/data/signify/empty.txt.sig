@@ -1,2 +1,2 @@
 untrusted comment: verify with key.pub
-RWQiPkKjm3+rRZa+PK0fJnyWsKLeQcTnaheMS5dwM7p5HoZid9Sn+B49v/6+/Qu+iRUG6mCknL4o4XW8X51Bu3Ghwk2QI5E94w4=
+RWRQ+NlIIXXDM09a63qz0xWghbgVE79CnX1wF4zFE6SI1Ev0QrTY4zjXVOX+SDhYZWfJbPyqAY9w4w7q5NGwGqGi0bw5wUXtbgY=

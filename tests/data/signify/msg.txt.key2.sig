@@ -1,2 +1,2 @@
 untrusted comment: verify with key2.pub
-RWQMTIepAP4kWIn6CQ/fBpNDraP/juJP35A4xvbtudNWsrvR95L74OsRuH+XY98Wnw/HZ03jD3Ei9zTS8t9yohQ+jowdIXUOlAI=
+RWTjarlj+ym6ai8JFU4c0LlIiP0rO19BNGXeADw/Ocj0PUuANS+hqGXDeo2Ebn/6yURTyPRxwmKUq2n/Lp2E7yGH0Q1VyYyo5Q8=

@@ -1,2 +1,2 @@
 untrusted comment: verify with key.pub
-RWQiPkKjm3+rRaF41sBIfEudiE2KSmMp7RUnGcoungzz0tTAKum1NnnwWNzrPEWu1pdBEIoIScv78OIsECWwZ+6JxKUO52sf0As=
+RWRQ+NlIIXXDM9J93Y6RZkIRFWIEiqW9OMKj0s2BipTu6mL1CdS0tGGMk1Csar8vX6rIG2m/L1xp5hKtywKrK58Vn3voFhTzTg0=
