@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# ovmf/run.sh: boots one VM (QEMU q35 + OVMF, optionally swtpm) and reports how
+# it ended. docs/harness.md has the whole story; in short:
+#
+#   ovmf/run.sh --esp IMG [options] [-- extra qemu arguments]
+#   ovmf/run.sh --kernel VMLINUZ --initrd IMG --append CMDLINE [options]
+#
+#   --esp IMG        the ESP (a bare FAT image, image/mkesp.sh), read-only
+#   --kernel, --initrd, --append
+#                    boot a kernel directly (OVMF starts its EFI stub from
+#                    fw_cfg); no ESP, no loader
+#   --vars FILE      the OVMF variable store to use and keep; made from
+#                    OVMF_VARS_4M.fd when FILE does not exist. Default: a
+#                    fresh copy, thrown away at the end
+#   --log FILE       serial log, each line prefixed "[seconds.millis] " from
+#                    QEMU's start (default build/ovmf/last.log)
+#   --timeout S      hard limit on the whole run (default 120)
+#   --max-boots N    stop at the Nth boot's reset, i.e. allow N boots
+#                    (default 6); the first boot counts as one
+#   --until ERE      stop the VM as soon as a serial line matches
+#   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
+#   --watchdog       an i6300esb watchdog (its action: reset)
+#   --persist IMG    a second virtio disk, read-write (/persist)
+#   --live           also print the serial lines on stdout as they come
+#
+# The last line on stdout is "ovmf: end=<how> boots=<n> seconds=<s>" and the
+# exit status says the same:
+#   0 poweroff   the guest powered the machine off
+#   2 resets     the guest kept resetting: --max-boots reached
+#   3 matched    a line matched --until; the harness stopped the VM
+#   124 timeout  --timeout reached; the harness stopped the VM
+#   1            harness or QEMU error (see the messages above)
+#
+# Resets do not end QEMU (no -no-reboot): the VM restarts with its RAM gone,
+# its variable store and TPM kept, as a laptop does. Boots are counted from
+# QEMU's trace of the pflash reset, which happens once at power-on and once
+# per reset.
+set -euo pipefail
+
+ovmf_dir=${OVMF_DIR:-/usr/share/OVMF}
+code=$ovmf_dir/OVMF_CODE_4M.fd
+vars_template=$ovmf_dir/OVMF_VARS_4M.fd
+
+esp= kernel= initrd= append= vars= log=build/ovmf/last.log
+timeout=120 max_boots=6 until= tpm= watchdog=0 persist= live=0
+extra=()
+
+die() {
+	echo "ovmf: $*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--esp) esp=$2 && shift ;;
+	--kernel) kernel=$2 && shift ;;
+	--initrd) initrd=$2 && shift ;;
+	--append) append=$2 && shift ;;
+	--vars) vars=$2 && shift ;;
+	--log) log=$2 && shift ;;
+	--timeout) timeout=$2 && shift ;;
+	--max-boots) max_boots=$2 && shift ;;
+	--until) until=$2 && shift ;;
+	--tpm) tpm=tpm-tis ;;
+	--tpm-crb) tpm=tpm-crb ;;
+	--watchdog) watchdog=1 ;;
+	--persist) persist=$2 && shift ;;
+	--live) live=1 ;;
+	--)
+		shift
+		extra=("$@")
+		break
+		;;
+	*) die "unknown option $1 (see the head of $0)" ;;
+	esac
+	shift
+done
+[ -n "$esp" ] || [ -n "$kernel" ] || die "need --esp or --kernel"
+[ -z "$esp" ] || [ -f "$esp" ] || die "no ESP image $esp"
+[ -z "$kernel" ] || [ -f "$kernel" ] || die "no kernel $kernel"
+[ -z "$initrd" ] || [ -f "$initrd" ] || die "no initrd $initrd"
+[ -z "$persist" ] || [ -f "$persist" ] || die "no persist image $persist"
+[[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds"
+[[ $max_boots =~ ^[1-9][0-9]*$ ]] || die "--max-boots wants a count"
+[ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ovmf.XXXXXX")
+qpid= spid= rpid=
+cleanup() {
+	# Only the processes this run started, by their ids.
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	[ -z "$spid" ] || kill "$spid" 2>/dev/null || true
+	[ -z "$rpid" ] || wait "$rpid" 2>/dev/null || true
+	[ -z "$spid" ] || wait "$spid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if [ -z "$vars" ]; then
+	vars=$work/vars.fd
+fi
+if [ ! -f "$vars" ]; then
+	mkdir -p "$(dirname "$vars")"
+	cp "$vars_template" "$vars"
+fi
+mkdir -p "$(dirname "$log")"
+: >"$log"
+
+args=(
+	-machine q35,smm=on -m 512 -smp 1 -nic none
+	-display none -monitor none -serial stdio
+	-global driver=cfi.pflash01,property=secure,value=on
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+	-drive "if=pflash,format=raw,unit=1,file=$vars"
+	-trace pflash_reset -D "$work/trace"
+)
+if [ -n "$esp" ]; then
+	args+=(-drive "if=none,id=esp,format=raw,readonly=on,file=$esp"
+		-device virtio-blk-pci,drive=esp,bootindex=1)
+fi
+if [ -n "$kernel" ]; then
+	args+=(-kernel "$kernel")
+	[ -z "$initrd" ] || args+=(-initrd "$initrd")
+	[ -z "$append" ] || args+=(-append "$append")
+fi
+if [ -n "$persist" ]; then
+	args+=(-drive "if=none,id=persist,format=raw,file=$persist"
+		-device virtio-blk-pci,drive=persist,serial=persist)
+fi
+[ "$watchdog" = 0 ] || args+=(-device i6300esb -action watchdog=reset)
+
+if [ -n "$tpm" ]; then
+	mkdir -p "$work/tpm"
+	swtpm socket --tpm2 --tpmstate "dir=$work/tpm" \
+		--ctrl "type=unixio,path=$work/swtpm.sock" \
+		--log "file=$work/swtpm.log,level=1" &
+	spid=$!
+	for _ in $(seq 50); do
+		[ -S "$work/swtpm.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$work/swtpm.sock" ] || die "swtpm did not come up: $(cat "$work/swtpm.log" 2>/dev/null)"
+	args+=(-chardev "socket,id=chrtpm,path=$work/swtpm.sock"
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device "$tpm,tpmdev=tpm0")
+fi
+
+# us since the epoch, from bash's clock ("1700000000.123456")
+now_us() {
+	local t=$EPOCHREALTIME
+	echo $((10#${t/./}))
+}
+
+# The serial reader: stamps each line, stores it, echoes it with --live, and
+# stops the VM at the first --until match.
+mkfifo "$work/serial"
+reader() {
+	local line us
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line//$'\r'/}
+		us=$(($(now_us) - start_us))
+		printf -v line '[%4d.%03d] %s' $((us / 1000000)) $((us % 1000000 / 1000)) "$line"
+		printf '%s\n' "$line" >>"$log"
+		[ "$live" = 0 ] || printf '%s\n' "$line"
+		if [ -n "$until" ] && [ ! -e "$work/matched" ] && [[ ${line#* } =~ $until ]]; then
+			: >"$work/matched"
+			kill "$qpid" 2>/dev/null || true
+		fi
+	done
+}
+
+start_us=$(now_us)
+qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null >"$work/serial" 2>"$work/qemu.err" &
+qpid=$!
+reader <"$work/serial" &
+rpid=$!
+
+end=
+boots=1
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 0.2
+	[ -e "$work/matched" ] && break
+	boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+	[ "${boots:-0}" -ge 1 ] || boots=1
+	if [ "$boots" -gt "$max_boots" ]; then
+		end=resets
+		break
+	fi
+	if [ $(($(now_us) - start_us)) -ge $((timeout * 1000000)) ]; then
+		end=timeout
+		break
+	fi
+done
+[ -z "$end" ] || kill "$qpid" 2>/dev/null || true
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=
+wait "$rpid" || true
+rpid=
+boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+[ "${boots:-0}" -ge 1 ] || boots=1
+[ "$end" != resets ] || boots=$max_boots
+if [ -e "$work/matched" ]; then
+	end=matched
+elif [ -z "$end" ]; then
+	if [ "$qrc" = 0 ]; then
+		end=poweroff
+	else
+		end=error
+		sed 's/^/ovmf: qemu: /' "$work/qemu.err" >&2
+	fi
+fi
+us=$(($(now_us) - start_us))
+printf 'ovmf: end=%s boots=%s seconds=%d.%01d\n' "$end" "$boots" $((us / 1000000)) $((us % 1000000 / 100000)) |
+	tee -a "$log"
+case $end in
+poweroff) exit 0 ;;
+resets) exit 2 ;;
+matched) exit 3 ;;
+timeout) exit 124 ;;
+*) exit 1 ;;
+esac

@@ -1,0 +1,291 @@
+/*
+ * testinit: the loader-test init, /init of loader-only slots.
+ *
+ * It reports what the loader handed over and does what the signed cmdline
+ * asks, nothing else (contract: docs/interfaces.md, "The loader-test init"):
+ *
+ *   1. mount devtmpfs on /dev and take /dev/console as stdin/out/err
+ *      (the initramfs has no /dev/console node of its own);
+ *   2. load the modules listed in /lib/modules/<release>/load.list;
+ *   3. mount /proc, /sys and efivarfs;
+ *   4. print "testinit: cmdline=<exact /proc/cmdline>";
+ *   5. testinit.good=1: mark the slot named by spine.slot= good;
+ *   6. print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
+ *   7. testinit.action=poweroff|reboot|panic|hang (default poweroff).
+ *
+ * A step that fails prints "testinit: <step>: <error>" and the init goes on
+ * to the action: the scenario tests read the console, and a missing line is
+ * a failure they report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define SPINE_GUID "46adc6b9-827e-40ec-be2a-a69f042b8f50"
+#define EFIVARS "/sys/firmware/efi/efivars"
+
+/* struct spine_slot_state (docs/interfaces.md), behind efivarfs' 4-byte
+ * attribute word. */
+enum {
+	ATTR_LEN = 4,
+	STATE_LEN = 40,
+	STATE_GOOD = 5,
+};
+
+static char cmdline[4096];
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("testinit: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void console(void)
+{
+	int fd;
+
+	mkdir("/dev", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL) != 0 &&
+	    errno != EBUSY)
+		return; /* nowhere to say so */
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+/* Reads a whole small file into buf as a NUL-terminated string. */
+static int slurp(const char *path, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return (int)r;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void load_modules(void)
+{
+	struct utsname u;
+	char dir[512], list[8192], path[1024];
+	char *line, *save = NULL;
+	int n;
+
+	if (uname(&u) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	snprintf(path, sizeof(path), "%s/load.list", dir);
+	n = slurp(path, list, sizeof(list));
+	if (n == -ENOENT)
+		return;
+	if (n < 0) {
+		say("modules: %s: %s", path, strerror(-n));
+		return;
+	}
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			say("modules: %s: %s", path, strerror(errno));
+			continue;
+		}
+		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+			say("modules: %s: %s", line, strerror(errno));
+		close(fd);
+	}
+}
+
+static void mounts(void)
+{
+	mkdir("/proc", 0555);
+	mkdir("/sys", 0555);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		say("mount /proc: %s", strerror(errno));
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		say("mount /sys: %s", strerror(errno));
+	if (mount("efivarfs", EFIVARS, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		say("mount efivarfs: %s", strerror(errno));
+}
+
+/* The value of the last "key=value" word of the cmdline, as the kernel would
+ * take it, or NULL. Copied into out (truncated to size). */
+static const char *param(const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline, *found = NULL;
+	size_t flen = 0;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			found = p + klen + 1;
+			flen = len - klen - 1;
+		}
+		p += len;
+	}
+	if (!found)
+		return NULL;
+	if (flen >= size)
+		flen = size - 1;
+	memcpy(out, found, flen);
+	out[flen] = '\0';
+	return out;
+}
+
+/* Sets good=1 in the booted slot's SpineSlot<X> variable: read, check the
+ * magic, write attributes and data back in one write(2). */
+static void mark_good(void)
+{
+	char slot[8], path[256];
+	unsigned char buf[ATTR_LEN + STATE_LEN + 1];
+	ssize_t n;
+	int fd;
+
+	if (!param("spine.slot", slot, sizeof(slot)) ||
+	    (strcmp(slot, "a") != 0 && strcmp(slot, "b") != 0)) {
+		say("good: no spine.slot=a|b on the cmdline");
+		return;
+	}
+	snprintf(path, sizeof(path), EFIVARS "/SpineSlot%c-" SPINE_GUID, slot[0] - 'a' + 'A');
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("good: %s: %s", path, strerror(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != ATTR_LEN + STATE_LEN || memcmp(buf + ATTR_LEN, "SPS1", 4) != 0) {
+		say("good: %s: not a slot state (%zd bytes)", path, n);
+		return;
+	}
+	buf[ATTR_LEN + STATE_GOOD] = 1;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EPERM) {
+		/* efivarfs marks variables it does not know as removable, so
+		 * ours should be writable; clear the immutable flag if not. */
+		int ro = open(path, O_RDONLY | O_CLOEXEC), flags = 0;
+
+		if (ro >= 0 && ioctl(ro, FS_IOC_GETFLAGS, &flags) == 0) {
+			flags &= ~FS_IMMUTABLE_FL;
+			ioctl(ro, FS_IOC_SETFLAGS, &flags);
+		}
+		if (ro >= 0)
+			close(ro);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		say("good: %s: %s", path, strerror(errno));
+		return;
+	}
+	n = write(fd, buf, ATTR_LEN + STATE_LEN);
+	if (n != ATTR_LEN + STATE_LEN) {
+		say("good: write %s: %s", path, n < 0 ? strerror(errno) : "short write");
+		close(fd);
+		return;
+	}
+	close(fd);
+	say("slot %s marked good", slot);
+}
+
+static void print_pcr12(void)
+{
+	char hex[256];
+	int n = slurp("/sys/class/tpm/tpm0/pcr-sha256/12", hex, sizeof(hex));
+
+	if (n < 0)
+		return;
+	hex[strcspn(hex, "\n")] = '\0';
+	for (char *p = hex; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	say("pcr12=%s", hex);
+}
+
+int main(void)
+{
+	char action[16] = "poweroff", good[4];
+	int n;
+
+	console();
+	say("started");
+	load_modules();
+	mounts();
+
+	n = slurp("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (n < 0) {
+		say("/proc/cmdline: %s", strerror(-n));
+		cmdline[0] = '\0';
+	}
+	/* The kernel adds one '\n'; everything before it is the cmdline. */
+	if (n > 0 && cmdline[n - 1] == '\n')
+		cmdline[n - 1] = '\0';
+	say("cmdline=%s", cmdline);
+
+	if (param("testinit.good", good, sizeof(good)) && strcmp(good, "1") == 0)
+		mark_good();
+	print_pcr12();
+	param("testinit.action", action, sizeof(action));
+
+	say("action=%s", action);
+	sync();
+	if (strcmp(action, "hang") == 0) {
+		for (;;)
+			pause();
+	} else if (strcmp(action, "panic") == 0) {
+		/* PID 1 exiting panics the kernel ("Attempted to kill init"). */
+		return 1;
+	} else if (strcmp(action, "reboot") == 0) {
+		reboot(RB_AUTOBOOT);
+	} else {
+		reboot(RB_POWER_OFF);
+	}
+	say("%s: %s", action, strerror(errno));
+	for (;;)
+		pause();
+}
