@@ -135,6 +135,9 @@ void sv_sha512_update(struct sv_sha512 *c, const void *data, size_t n)
 {
 	const uint8_t *p = data;
 
+	/* Also keeps a NULL pointer with n == 0 away from memcpy. */
+	if (n == 0)
+		return;
 	/* The length is a 128-bit counter; the carry makes it exact for any
 	 * sequence of updates (FIPS 180-4 allows messages below 2^128 bits;
 	 * the bit count is formed from the byte count in final). */
