@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Makes a signed passport (docs/passport.md) from a template.
 #
-#   mkpassport.sh -o OUT -t TEMPLATE -i IMAGE [-s SECKEY] [-p PUBKEY]
+#   mkpassport.sh -o OUT -t TEMPLATE -i IMAGE [-D KEY=VALUE]... [-s SECKEY] [-p PUBKEY]
 #
 # TEMPLATE is the passport body with the image line written as
 #   image @IMAGE@
 # which becomes "image <basename of IMAGE> <its SHA-512, lower-case hex>".
+# -D replaces every @KEY@ with VALUE (cores that depend on the VM's CPUs).
+# Any @WORD@ left over is an error: a passport is signed as it is.
 # The body is signed with signify's embedded form (signify -S -e), which is
 # what bay0 reads: the two signature lines, then the body, byte for byte.
 # With a public key the result is checked with `signify-openbsd -V -e`.
@@ -17,16 +19,18 @@ die() {
 }
 
 out= tmpl= image=
+defs=()
 sec=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
 pub=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
-while getopts o:t:i:s:p: opt; do
+while getopts o:t:i:D:s:p: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	t) tmpl=$OPTARG ;;
 	i) image=$OPTARG ;;
+	D) defs+=("$OPTARG") ;;
 	s) sec=$OPTARG ;;
 	p) pub=$OPTARG ;;
-	*) die "usage: mkpassport.sh -o OUT -t TEMPLATE -i IMAGE [-s SEC] [-p PUB]" ;;
+	*) die "usage: mkpassport.sh -o OUT -t TEMPLATE -i IMAGE [-D K=V]... [-s SEC] [-p PUB]" ;;
 	esac
 done
 [ -n "$out" ] && [ -n "$tmpl" ] && [ -n "$image" ] || die "need -o, -t and -i"
@@ -39,7 +43,14 @@ sum=$(sha512sum "$image" | cut -d' ' -f1)
 mkdir -p "$(dirname "$out")"
 body=$(mktemp "$out.body.XXXXXX")
 trap 'rm -f "$body" "$out.tmp"' EXIT
-sed "s|^image @IMAGE@\$|image $(basename "$image") $sum|" "$tmpl" >"$body"
+sed_args=(-e "s|^image @IMAGE@\$|image $(basename "$image") $sum|")
+for d in "${defs[@]}"; do
+	k=${d%%=*} v=${d#*=}
+	[[ $k =~ ^[A-Z_]+$ ]] && [[ $v =~ ^[A-Za-z0-9.,/_+-]*$ ]] || die "bad -D $d"
+	sed_args+=(-e "s|@$k@|$v|g")
+done
+sed "${sed_args[@]}" "$tmpl" >"$body"
+! grep -n '@[A-Z_]*@' "$body" || die "$tmpl: placeholder left unfilled"
 rm -f "$out.tmp"
 signify-openbsd -S -e -s "$sec" -m "$body" -x "$out.tmp"
 if [ -n "$pub" ]; then

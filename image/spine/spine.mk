@@ -1,1 +1,155 @@
-# image/spine/: the bay0 Spine (initramfs, default personas, slots, ESP) and its VM tests.
+# image/spine/: the bay0 Spine (initramfs, default personas, slots, ESP) and
+# its VM tests. How it fits together: docs/spine.md.
+#
+#   build/spine/default/   the default Spine: web, work, vault (make boot)
+#   build/spine/test/      the test Spine: test personas, two tampered ones
+#   build/spine/starve/    the watchdog Spine: a test bay0 that stops feeding
+#   build/slots/spine-{a,b}/, build/esp/spine.img        default, both slots
+#   build/slots/spine-test-{a,b}/, build/esp/spine-test.img
+#   build/slots/spine-starve-a/, build/esp/spine-starve.img
+#   build/spine/persist.img  a fresh /persist disk (GPT "persist", ext4)
+
+DEPS_PKGS += busybox-static erofs-utils fdisk e2fsprogs qemu-system-x86 ovmf python3
+
+SP := $(B)/spine
+# bay0's release and test builds (bay0/bay0.mk). The test build is the only
+# one that accepts spine.conf's test-starve-watchdog.
+BAY0      ?= $(B)/bay0/bay0
+BAY0_TEST ?= $(B)/bay0/bay0-test
+
+# The VM's CPUs (ovmf/run.sh gets -smp from tests/vm-bay0/run.sh and from
+# boot-spine). Core 0 is bay0's; personas get what exists of their cores:
+# web 2-3, work 4-7 (or the last core when the VM has fewer), vault 1.
+SPINE_VM_CPUS ?= 4
+spine_last   = $(shell echo $$(($(SPINE_VM_CPUS) - 1)))
+WORK_CORES  ?= $(if $(filter-out 1 2 3 4,$(SPINE_VM_CPUS)),4-$(shell echo $$(( $(spine_last) < 7 ? $(spine_last) : 7 ))),$(spine_last))
+SPIN_CORES  ?= 2-$(spine_last)
+SPINE_CMDLINE ?= console=ttyS0 quiet panic=-1 slab_nomerge pti=on
+
+SPINE_TOOLS := image/spine/mkspine.sh image/mkinitrd.sh $(KERNEL_STAMP)
+PASSPORT_DEPS := image/spine/mkpassport.sh $(SLOT_SEC) $(SLOT_PUB)
+
+# --- the programs that run inside test personas (static: the persona
+# images hold no libraries)
+PVM_PROGS := forkbomb memhog spinner xpeer fsprobe
+PVM_BINS  := $(PVM_PROGS:%=$(B)/persona-vm/%)
+$(B)/persona-vm/%: tests/persona-vm/%.c tests/persona-vm/pvm.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 -g -static -o $@ $<
+
+# The persona engineer's escape probes (tests/persona/), when built: each a
+# static program printing "escape: <item>: ok|FAIL <detail>".
+ESCAPE_PROBES ?= $(sort $(wildcard $(B)/tests/persona/escape-*))
+
+# --- the default Spine
+$(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/personas/*.sh) | deps
+	image/spine/mkpersona.sh -o $@ $(foreach s,web work vault,-f image/spine/personas/$(s).sh:/etc/persona/$(s).sh)
+
+$(SP)/default/%.passport: image/spine/personas/%.pp $(SP)/default/persona.erofs $(PASSPORT_DEPS)
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/default/persona.erofs \
+		-D WORK_CORES=$(WORK_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+
+$(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default.conf
+	@mkdir -p $(@D)
+	cat $^ >$@
+
+SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
+	$(SP)/default/web.passport $(SP)/default/work.passport
+$(SP)/default/initrd.img: $(BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
+		$(SPINE_DEFAULT_INV:%=-I %)
+
+# --- the test Spine: one image for every test persona; badimg's image is a
+# copy whose passport was signed over it before one byte was flipped, and
+# badsig's passport has one byte of its body changed after signing.
+PVM_SRC := tests/vm-bay0/probe.sh $(PVM_BINS) $(ESCAPE_PROBES)
+$(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_SRC) | deps
+	image/spine/mkpersona.sh -o $@ -f tests/vm-bay0/probe.sh:/test/probe.sh \
+		$(foreach p,$(PVM_BINS),-f $(p):/test/$(notdir $(p))) \
+		$(foreach p,$(ESCAPE_PROBES),-f $(p):/test/escape/$(notdir $(p)))
+
+TEST_PERSONAS := probe bomb hog spin xa xb badsig
+$(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
+		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+	@if [ $* = badsig ]; then \
+		sed -i 's/^pids.max 8$$/pids.max 9/' $@ && grep -q '^pids.max 9$$' $@ && \
+		! signify-openbsd -V -e -q -p $(SLOT_PUB) -x $@ -m /dev/null 2>/dev/null && \
+		echo "tampered $@ (pids.max 8 -> 9 after signing)"; fi
+
+$(SP)/test/badimg.passport: tests/vm-bay0/personas/badimg.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
+	cp $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm-bad.erofs \
+		-s $(SLOT_SEC) -p $(SLOT_PUB)
+	printf '\xff' | dd of=$(SP)/test/pvm-bad.erofs bs=1 seek=4096 conv=notrunc status=none
+	! cmp -s $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
+	@echo "tampered $(SP)/test/pvm-bad.erofs (byte 4096 after signing its passport)"
+$(SP)/test/pvm-bad.erofs: $(SP)/test/badimg.passport
+
+$(SP)/test/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/test.conf
+	@mkdir -p $(@D)
+	cat $^ >$@
+$(SP)/starve/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/starve.conf
+	@mkdir -p $(@D)
+	cat $^ >$@
+
+SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
+	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
+$(SP)/test/initrd.img: $(BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
+		$(SPINE_TEST_INV:%=-I %)
+$(SP)/starve/initrd.img: $(BAY0_TEST) $(SP)/starve/spine.conf $(SP)/test/pvm.erofs \
+		$(SP)/test/xa.passport $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
+		-I $(SP)/test/pvm.erofs -I $(SP)/test/xa.passport
+
+# --- slots and ESPs (image/mkslot.sh, image/mkesp.sh)
+SPINE_SLOT_DEPS := $(KERNEL_STAMP) image/mkslot.sh $(SLOT_SEC) $(SLOT_PUB)
+define spine_slot
+$(B)/slots/$(1)/SHA512.sig: $(2) $(SPINE_SLOT_DEPS)
+	image/mkslot.sh -o $$(@D) -k $(KERNEL) -i $(2) -c "$(SPINE_CMDLINE)" -v 1 \
+		-s $(SLOT_SEC) -p $(SLOT_PUB)
+endef
+$(eval $(call spine_slot,spine-a,$(SP)/default/initrd.img))
+$(eval $(call spine_slot,spine-b,$(SP)/default/initrd.img))
+$(eval $(call spine_slot,spine-test-a,$(SP)/test/initrd.img))
+$(eval $(call spine_slot,spine-test-b,$(SP)/test/initrd.img))
+$(eval $(call spine_slot,spine-starve-a,$(SP)/starve/initrd.img))
+
+$(B)/esp/spine.img: $(SPINEBOOT_EFI) $(B)/slots/spine-a/SHA512.sig $(B)/slots/spine-b/SHA512.sig image/mkesp.sh
+	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-a -b $(B)/slots/spine-b
+$(B)/esp/spine-test.img: $(SPINEBOOT_EFI) $(B)/slots/spine-test-a/SHA512.sig \
+		$(B)/slots/spine-test-b/SHA512.sig image/mkesp.sh
+	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-test-a -b $(B)/slots/spine-test-b
+# Slot A only: after the watchdog reset the loader would boot it again (or
+# B); the test stops at the first reset either way.
+$(B)/esp/spine-starve.img: $(SPINEBOOT_EFI) $(B)/slots/spine-starve-a/SHA512.sig image/mkesp.sh
+	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-starve-a
+
+$(SP)/persist.img: image/spine/mkpersist.sh | deps
+	image/spine/mkpersist.sh -o $@
+
+SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.img
+# ALL_TARGETS gets these once bay0/bay0.mk builds $(BAY0) and $(BAY0_TEST).
+
+# --- targets
+.PHONY: spine boot-spine check-vm-bay0 bench-spine
+spine: $(SPINE_ESPS) $(SP)/persist.img
+
+# Boots the default Spine (slot A) through spineboot with the watchdog and a
+# fresh /persist; ends when all three personas are idle, or at the timeout.
+boot-spine: $(B)/esp/spine.img $(SP)/persist.img
+	cp $(SP)/persist.img $(SP)/persist-boot.img
+	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
+		--live --timeout 240 --log $(B)/spine/boot.log \
+		--until 'vault: .*idle' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
+
+CHECKS += check-vm-bay0
+check-vm-bay0: $(B)/esp/spine-test.img $(B)/esp/spine-starve.img $(SP)/persist.img
+	tests/vm-bay0/run.sh --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-starve.img \
+		--persist $(SP)/persist.img --cpus $(SPINE_VM_CPUS) --spin-cores $(SPIN_CORES)
+
+BENCHES += bench-spine
+bench-spine: $(B)/esp/spine.img $(SP)/persist.img
+	tests/vm-bay0/bench.sh --esp $(B)/esp/spine.img --persist $(SP)/persist.img \
+		--cpus $(SPINE_VM_CPUS)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Assembles a Spine initramfs (docs/spine.md): bay0 as /init, the kernel
+# modules spine.conf lists (with their dependencies), spine.conf, the
+# inventory (signed passports and their images). bay0 must be static: no
+# shared library is in the Spine (image/mkinitrd.sh refuses a dynamic /init).
+#
+#   mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-I FILE]...
+#
+#   -b BAY0        bay0 (release or test build)
+#   -c SPINE_CONF  installed as /etc/spine.conf; its "module" lines are what
+#                  goes into /lib/modules/<ver>/
+#   -k KERNELDIR   an unpacked kernel (image/fetch-kernel.sh; default build/kernel)
+#   -I FILE        a passport or image, installed as /inventory/<basename>
+#
+# The initramfs itself is written by image/mkinitrd.sh (reproducible newc
+# cpio). bay0 resolves module dependencies itself from modules.dep, so the
+# Spine carries a modules.dep cut down to the modules it holds: a line for a
+# module that is not there would only be a way to fail at boot.
+set -euo pipefail
+
+die() {
+	echo "mkspine: $*" >&2
+	exit 1
+}
+
+out= bay0= conf= kdir=build/kernel
+inv=()
+while getopts o:b:c:k:I: opt; do
+	case $opt in
+	o) out=$OPTARG ;;
+	b) bay0=$OPTARG ;;
+	c) conf=$OPTARG ;;
+	k) kdir=$OPTARG ;;
+	I) inv+=("$OPTARG") ;;
+	*) die "usage: mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-I FILE]..." ;;
+	esac
+done
+[ -n "$out" ] && [ -n "$bay0" ] && [ -n "$conf" ] || die "need -o, -b and -c"
+[ -f "$bay0" ] || die "no bay0 at $bay0"
+[ -f "$conf" ] || die "no spine.conf at $conf"
+ver=$(cat "$kdir/version")
+mdir=$kdir/lib/modules/$ver
+[ -f "$mdir/modules.dep" ] || die "no $mdir/modules.dep (image/fetch-kernel.sh)"
+
+work=$(mktemp -d "$out.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+args=(-o "$out" -k "$kdir" -f "$conf:/etc/spine.conf")
+
+# Modules: the words after "module" in spine.conf, nothing else.
+mapfile -t mods < <(awk '$1 == "module" && NF == 2 { print $2 }' "$conf")
+for m in "${mods[@]}"; do
+	args+=(-m "$m")
+done
+if [ ${#mods[@]} -gt 0 ]; then
+	# The same closure mkinitrd.sh installs: each wanted module's line,
+	# and the line of every module named after its colon.
+	awk -v list="${mods[*]}" '
+		function norm(s) { gsub(/-/, "_", s); return s }
+		function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); return norm(p) }
+		BEGIN { n = split(list, w, " "); for (i = 1; i <= n; i++) want[norm(w[i])] = 1 }
+		{ path = $1; sub(/:$/, "", path); line[path] = $0; order[++cnt] = path
+		  if (base(path) in want) { keep[path] = 1; for (i = 2; i <= NF; i++) keep[$i] = 1 } }
+		END { for (i = 1; i <= cnt; i++) if (order[i] in keep) print line[order[i]] }
+	' "$mdir/modules.dep" >"$work/modules.dep"
+	args+=(-f "$work/modules.dep:/lib/modules/$ver/modules.dep")
+fi
+
+# bay0 must be static: image/mkinitrd.sh installs only a static /init, and a
+# PID 1 that needs ld.so and libraries from the initramfs has more to go
+# wrong before its first line.
+if file -b "$bay0" | grep -q 'dynamically linked'; then
+	die "$bay0 is not statically linked (libseccomp.a and libcap.a are in their -dev packages)"
+fi
+
+for f in "${inv[@]}"; do
+	[ -f "$f" ] || die "no inventory file $f"
+	args+=(-f "$f:/inventory/$(basename "$f")")
+done
+image/mkinitrd.sh -i "$bay0" "${args[@]}"

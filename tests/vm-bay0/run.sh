@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# tests/vm-bay0/run.sh: issue 4's VM tests, from the attacker's side.
+#
+#   tests/vm-bay0/run.sh --esp IMG --starve-esp IMG --persist IMG [--cpus N] [--spin-cores LIST]
+#
+# Two boots under OVMF through spineboot (ovmf/run.sh), each with the
+# i6300esb watchdog and a fresh copy of the /persist disk:
+#
+#  1. The test Spine (build/esp/spine-test.img): test personas run the
+#     escape checklist and the limit, cross-persona and filesystem probes
+#     (tests/persona-vm/, tests/persona/) and print one "pvm: <item>: ok|FAIL"
+#     or "escape: <item>: ok|FAIL" line per item; two tampered personas must
+#     be refused while the rest start. When every expected item has
+#     reported (or at a deadline), the harness presses ctrl-alt-del through
+#     QEMU's monitor: bay0 must purge, unmount /persist and reboot. The disk
+#     is then checked on the host: e2fsck -n clean, no needs_recovery.
+#  2. The watchdog Spine (build/esp/spine-starve.img): a test build of bay0
+#     stops feeding the watchdog; the machine must reset without bay0's
+#     help, and the /persist disk must then look unclean (the control that
+#     shows check 1 can fail).
+#
+# One line per case: PASS/FAIL/SKIP. Exit status 1 if anything failed.
+# Serial logs: build/vm-bay0/boot1.log, boot2.log.
+set -euo pipefail
+
+esp= starve_esp= persist= cpus=4 spin_cores=2-3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--esp) esp=$2 && shift ;;
+	--starve-esp) starve_esp=$2 && shift ;;
+	--persist) persist=$2 && shift ;;
+	--cpus) cpus=$2 && shift ;;
+	--spin-cores) spin_cores=$2 && shift ;;
+	*)
+		echo "run.sh: unknown option $1" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+out=build/vm-bay0
+mkdir -p "$out"
+nfail=0
+pass() { echo "PASS: vm-bay0: $*"; }
+fail() {
+	echo "FAIL: vm-bay0: $*"
+	nfail=$((nfail + 1))
+}
+
+for f in "$esp" "$starve_esp" "$persist"; do
+	if [ -z "$f" ] || [ ! -f "$f" ]; then
+		fail "missing input '${f:-(none)}' (make build/esp/spine-test.img build/esp/spine-starve.img build/spine/persist.img)"
+		exit 1
+	fi
+done
+
+# Items the in-VM programs report (tests/persona-vm/*.c, docs/spine.md).
+# Every one must appear, exactly as ok; a missing one is a FAIL.
+PVM_ITEMS=(
+	forkbomb memhog memhog-noswap
+	spinner-affinity spinner-cpumax spinner-cpuset spinner-core0
+	xpeer-plant xpeer-undisturbed xpeer-procs xpeer-kill-all xpeer-kill-pids
+	xpeer-persist xpeer-persist-dotdot xpeer-tmp xpeer-abstract xpeer-abstract-list xpeer-ipc
+	write-tmp-control write-root write-root-bin spine-invisible
+	write-proc-sys write-proc-sys-modprobe write-sysrq write-sys
+	write-cgroupfs write-cgroupfs-limit mount-sysfs mount-cgroup2 remount-proc
+	persist-write persist-noexec persist-mmap-exec persist-flags persist-mknod
+)
+# Personas of the test Spine that must run, and the two that must not.
+STARTED=(probe bomb hog spin xa xb)
+REFUSED=(badsig badimg)
+
+# The serial log without the harness's "[  12.345] " stamps.
+plain() { sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' "$1"; }
+# Seconds (harness stamp) of the first line matching ERE, or empty.
+stamp_of() { grep -E -m1 -- "$2" "$1" | sed -E 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/' || true; }
+
+# The /persist partition of a disk image, copied out for e2fsprogs (which
+# cannot be given an offset).
+extract_fs() {
+	local start size
+	read -r start size < <(sfdisk -d "$1" | sed -nE 's/.*start= *([0-9]+), size= *([0-9]+).*name="persist".*/\1 \2/p')
+	[ -n "$start" ] || return 1
+	dd if="$1" of="$2" bs=512 skip="$start" count="$size" status=none
+}
+
+all_reported() {
+	local log=$1 i
+	for i in "${PVM_ITEMS[@]}"; do
+		grep -qE "pvm: $i: (ok|FAIL)" "$log" || return 1
+	done
+	grep -q 'pvm: probe-done' "$log"
+}
+
+# ---------------------------------------------------------------- boot 1
+log1=$out/boot1.log
+disk1=$out/persist-1.img
+sock=$out/monitor.sock
+cp "$persist" "$disk1"
+rm -f "$sock"
+echo "vm-bay0: boot 1: test Spine, $cpus CPUs, watchdog, /persist (log $log1)"
+ovmf/run.sh --esp "$esp" --watchdog --persist "$disk1" --max-boots 1 --timeout 300 \
+	--log "$log1" -- -smp "$cpus" -monitor "unix:$sock,server=on,wait=off" \
+	>"$out/boot1.harness" 2>&1 &
+hpid=$!
+# Probes done, or 200 s: then ctrl-alt-del (bay0 turns SIGINT into an
+# orderly reboot). The harness's own 300 s timeout stays the hard limit.
+for _ in $(seq 200); do
+	kill -0 "$hpid" 2>/dev/null || break
+	all_reported "$log1" && break
+	sleep 1
+done
+cad_at=
+if kill -0 "$hpid" 2>/dev/null; then
+	all_reported "$log1" || fail "not every probe reported within 200 s; pressing ctrl-alt-del anyway"
+	sleep 2 # let the last persona's lines drain
+	python3 - "$sock" <<'EOF' || fail "could not reach QEMU's monitor"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+time.sleep(0.2)
+s.sendall(b"sendkey ctrl-alt-delete\n")
+time.sleep(0.5)
+s.close()
+EOF
+	cad_at=$(tail -n 1 "$log1" | sed -E 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/')
+	echo "vm-bay0: ctrl-alt-del sent at ${cad_at:-?} s"
+fi
+hrc=0
+wait "$hpid" || hrc=$?
+end1=$(grep -o 'ovmf: end=[a-z]* boots=[0-9]*' "$out/boot1.harness" | tail -n 1 || true)
+echo "vm-bay0: boot 1 ended: ${end1:-harness said nothing} (exit $hrc)"
+p1=$out/boot1.plain
+plain "$log1" >"$p1"
+
+# Every item line the programs printed, then every expected one that is missing.
+while IFS= read -r l; do
+	item=$(sed -E 's/.*(pvm|escape): ([^:]+): (ok|FAIL)( (.*))?$/\1 \2/' <<<"$l")
+	verdict=$(sed -E 's/.*(pvm|escape): ([^:]+): (ok|FAIL).*/\3/' <<<"$l")
+	detail=$(sed -E 's/.*(pvm|escape): ([^:]+): (ok|FAIL) ?//' <<<"$l")
+	if [ "$verdict" = ok ]; then
+		pass "$item: $detail"
+	else
+		fail "$item: $detail"
+	fi
+done < <(grep -aE '(pvm|escape): [A-Za-z0-9_.-]+: (ok|FAIL)' "$p1" || true)
+for i in "${PVM_ITEMS[@]}"; do
+	grep -qE "pvm: $i: (ok|FAIL)" "$p1" || fail "pvm $i: never reported"
+done
+nesc=$(grep -cE 'escape: [A-Za-z0-9_.-]+: (ok|FAIL)' "$p1" || true)
+if [ "$nesc" -gt 0 ]; then
+	pass "escape checklist: $nesc item(s) reported by tests/persona/ probes"
+else
+	fail "escape checklist: no 'escape:' line (tests/persona/ probes missing from the test image?)"
+fi
+
+# Tampered passport and image: refused by bay0, never run; the rest started.
+for n in "${REFUSED[@]}"; do
+	why=$(grep -aE "^bay0: .*\b$n\b.*(refus|reject|bad|mismatch|fail|invalid)" "$p1" | head -n 1 || true)
+	if [ -n "$why" ] && ! grep -qE "pvm: $n-ready" "$p1"; then
+		pass "tampered $n refused: $why"
+	else
+		fail "tampered $n: ${why:-no bay0 line refusing it}$(grep -qE "pvm: $n-ready" "$p1" && echo ', and it ran')"
+	fi
+done
+# Each good persona shows it ran by its own first line.
+declare -A first=([probe]='pvm: probe-start' [bomb]='pvm: forkbomb: ' [hog]='pvm: memhog: '
+	[spin]='pvm: spinner-affinity: ' [xa]='pvm: xa-ready' [xb]='pvm: xb-probing')
+ran=()
+for n in "${STARTED[@]}"; do
+	grep -qF "${first[$n]}" "$p1" && ran+=("$n")
+done
+if [ "${#ran[@]}" = "${#STARTED[@]}" ]; then
+	pass "all ${#STARTED[@]} good personas ran beside the 2 tampered ones (${ran[*]})"
+else
+	fail "only ${ran[*]:-none} of ${STARTED[*]} ran"
+fi
+
+# Memory hog: the memcg OOM killer, not the global one.
+if grep -aqE 'Memory cgroup out of memory: Killed process [0-9]+ \(memhog\)' "$p1" &&
+	! grep -aqE '^[^M]*Out of memory: Killed process' "$p1"; then
+	pass "memhog killed by the memory cgroup's OOM killer (kernel: $(grep -aoE 'Memory cgroup out of memory: Killed process [0-9]+ \(memhog\)' "$p1" | head -n 1))"
+else
+	fail "no 'Memory cgroup out of memory: Killed process N (memhog)' kernel line, or a global OOM"
+fi
+
+# Fork bomb: bay0 kept serving (and feeding the 10 s watchdog) while the
+# bomb held its cgroup full for 12 s; the bomb's cgroup was purged.
+bomb_t=$(stamp_of "$log1" 'pvm: forkbomb: (ok|FAIL)')
+if [ -n "$bomb_t" ]; then
+	after=$(awk -v t="$bomb_t" '{ s = $0; sub(/^\[ */, "", s); split(s, a, "]"); if (a[1] + 0 > t + 0 && $0 ~ /\] bay0: /) n++ } END { print n + 0 }' "$log1")
+	if [ "$after" -gt 0 ] && grep -aqE '^bay0: .*\bbomb\b.*(purg|exit|end|stop)' "$p1"; then
+		pass "bay0 responsive through the fork bomb: $after bay0 line(s) after it, bomb purged, no watchdog reset"
+	else
+		fail "bay0 after the fork bomb: $after later bay0 line(s); bomb purge line: $(grep -aE '^bay0: .*\bbomb\b' "$p1" | tail -n 1)"
+	fi
+fi
+# The cross-persona probe means something only if the planter was ready first.
+ready_t=$(stamp_of "$log1" 'pvm: xa-ready')
+probe_t=$(stamp_of "$log1" 'pvm: xb-probing')
+if [ -n "$ready_t" ] && [ -n "$probe_t" ] && awk -v a="$ready_t" -v b="$probe_t" 'BEGIN { exit !(a < b) }'; then
+	pass "xa planted (t=$ready_t s) before xb probed (t=$probe_t s)"
+else
+	fail "xa-ready (${ready_t:-never}) not before xb-probing (${probe_t:-never})"
+fi
+if grep -aqE 'Kernel panic|BUG:|general protection' "$p1"; then
+	fail "kernel trouble in boot 1: $(grep -aE 'Kernel panic|BUG:|general protection' "$p1" | head -n 1)"
+fi
+
+# Orderly reboot through bay0, then the disk as the host sees it.
+if [ -n "$cad_at" ]; then
+	after_cad=$(awk -v t="$cad_at" '{ s = $0; sub(/^\[ */, "", s); split(s, a, "]"); if (a[1] + 0 >= t + 0) print }' "$log1")
+	if grep -qE 'bay0: .*persist (unmounted|remounted read-only)' <<<"$after_cad" &&
+		[[ $end1 == *"end=resets boots=1"* ]]; then
+		pass "ctrl-alt-del: bay0 shut down in order ($(grep -oE 'bay0: .*persist (unmounted|remounted read-only)' <<<"$after_cad" | head -n 1)) and the machine reset"
+	else
+		fail "ctrl-alt-del: no 'bay0: persist unmounted' after it, or no reset (harness: ${end1:-?})"
+	fi
+else
+	fail "ctrl-alt-del never sent (the VM ended early: ${end1:-?})"
+fi
+fs1=$out/persist-1.fs
+if extract_fs "$disk1" "$fs1"; then
+	state=$(dumpe2fs -h "$fs1" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+	feats=$(dumpe2fs -h "$fs1" 2>/dev/null | sed -n 's/^Filesystem features: *//p')
+	if e2fsck -fn "$fs1" >"$out/e2fsck-1.txt" 2>&1 && [ "$state" = clean ] &&
+		[[ $feats != *needs_recovery* ]]; then
+		pass "/persist clean after bay0's reboot (e2fsck -fn clean, state '$state', no needs_recovery)"
+	else
+		fail "/persist after bay0's reboot: state '$state', features '$feats', e2fsck: $(tail -n 1 "$out/e2fsck-1.txt")"
+	fi
+	# What the personas wrote survives, in their own subtrees only.
+	ls_root=$(debugfs -R 'ls -p /' "$fs1" 2>/dev/null | awk -F/ '$6 != "" { print $6 }' | sort | tr '\n' ' ')
+	if debugfs -R 'stat /xa/secret' "$fs1" 2>/dev/null | grep -q 'Type: regular' &&
+		debugfs -R 'stat /probe/fsprobe-copy' "$fs1" 2>/dev/null | grep -q 'Type: regular'; then
+		pass "/persist keeps xa/secret and probe/fsprobe-copy (top level: $ls_root)"
+	else
+		fail "/persist lacks xa/secret or probe/fsprobe-copy (top level: $ls_root)"
+	fi
+else
+	fail "no partition named persist in $disk1"
+fi
+
+# ---------------------------------------------------------------- boot 2
+log2=$out/boot2.log
+disk2=$out/persist-2.img
+cp "$persist" "$disk2"
+echo "vm-bay0: boot 2: watchdog Spine (log $log2)"
+hrc=0
+ovmf/run.sh --esp "$starve_esp" --watchdog --persist "$disk2" --max-boots 1 --timeout 150 \
+	--log "$log2" -- -smp "$cpus" >"$out/boot2.harness" 2>&1 || hrc=$?
+end2=$(grep -o 'ovmf: end=[a-z]* boots=[0-9]*' "$out/boot2.harness" | tail -n 1 || true)
+echo "vm-bay0: boot 2 ended: ${end2:-harness said nothing} (exit $hrc)"
+p2=$out/boot2.plain
+plain "$log2" >"$p2"
+starve_line=$(grep -aE '^bay0: .*(starv|stop.*feed)' "$p2" | head -n 1 || true)
+starve_t=$(stamp_of "$log2" '\] bay0: .*(starv|stop.*feed)')
+last_t=$(grep -E '^\[' "$log2" | tail -n 1 | sed -E 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/')
+if [[ $end2 == *"end=resets boots=1"* ]] && [ -n "$starve_line" ] &&
+	! grep -aqE 'Kernel panic|bay0: .*(reboot|poweroff|shutting down)' "$p2"; then
+	pass "watchdog starved by the test build ('$starve_line' at $starve_t s): the machine reset by itself (last line at $last_t s)"
+else
+	fail "watchdog: harness '${end2:-?}', starve line '${starve_line:-none}', $(grep -aE 'Kernel panic|bay0: .*(reboot|poweroff|shutting down)' "$p2" | head -n 1)"
+fi
+fs2=$out/persist-2.fs
+if extract_fs "$disk2" "$fs2"; then
+	feats=$(dumpe2fs -h "$fs2" 2>/dev/null | sed -n 's/^Filesystem features: *//p')
+	if grep -q '^bay0: persist mounted' "$p2" && [[ $feats == *needs_recovery* ]]; then
+		pass "control: /persist left mounted by the watchdog reset shows needs_recovery (the clean check can fail)"
+	else
+		fail "control: /persist after the watchdog reset: features '$feats' (mounted: $(grep -c '^bay0: persist mounted' "$p2"))"
+	fi
+fi
+
+echo "vm-bay0: $nfail failure(s)"
+[ "$nfail" = 0 ]
