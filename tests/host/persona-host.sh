@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Host integration test for the persona launcher (issue 4, "Tests: Host").
+# Builds a real erofs image (squashfs if the kernel lacks erofs) from
+# busybox-static and the static probes in tests/persona/, signs passports
+# with a throw-away signify key, and runs build/tests/persona-host as PID 1
+# of a fresh PID+mount namespace for each case. One PASS/FAIL/SKIP per item.
+set -u
+B=${1:-build}
+T=$B/tests/persona-host.d
+rc=0
+
+skip_all() { echo "SKIP: persona host tests ($1)"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_all "needs root for namespaces, mounts and loop devices"
+command -v unshare >/dev/null || skip_all "no unshare(1)"
+command -v signify-openbsd >/dev/null || { echo "FAIL: signify-openbsd missing (make deps)"; exit 1; }
+[ -x /bin/busybox ] || { echo "FAIL: busybox-static missing (make deps)"; exit 1; }
+
+modprobe -q erofs 2>/dev/null; modprobe -q squashfs 2>/dev/null; modprobe -q loop 2>/dev/null
+if grep -qw erofs /proc/filesystems && command -v mkfs.erofs >/dev/null; then
+	FS=erofs
+elif grep -qw squashfs /proc/filesystems && command -v mksquashfs >/dev/null; then
+	FS=squashfs
+	echo "SKIP: persona erofs image (kernel has no erofs; squashfs used)"
+else
+	skip_all "kernel has neither erofs nor squashfs"
+fi
+[ -e /dev/loop-control ] || skip_all "no /dev/loop-control"
+
+rm -rf "$T"
+mkdir -p "$T"/root/{bin,dev,proc,tmp,run,persist,etc} "$T"/inv "$T"/stage "$T"/persist
+cp /bin/busybox "$T"/root/bin/busybox
+for a in sh sleep cat ls; do ln -s busybox "$T/root/bin/$a"; done
+cp "$B"/tests/persona/persona-probe "$B"/tests/persona/persona-hello "$T"/root/bin/
+echo "persona test image" >"$T"/root/etc/motd
+# A tree that would outlive its entry: purge must take all of it.
+printf 'sleep 1000 &\n(sleep 1000 &) \nexec sleep 1000\n' >"$T"/root/etc/tree.sh
+if [ $FS = erofs ]; then
+	mkfs.erofs -q "$T"/inv/test.img "$T"/root >/dev/null || { echo "FAIL: mkfs.erofs"; exit 1; }
+else
+	mksquashfs "$T"/root "$T"/inv/test.img -quiet -noappend >/dev/null || { echo "FAIL: mksquashfs"; exit 1; }
+fi
+HASH=$(sha512sum "$T"/inv/test.img | cut -d' ' -f1)
+# The same image with one byte changed near the end (inside the data).
+cp "$T"/inv/test.img "$T"/inv/tampered.img
+size=$(stat -c %s "$T"/inv/tampered.img)
+printf '\x55' | dd of="$T"/inv/tampered.img bs=1 seek=$((size - 100)) conv=notrunc status=none
+
+signify-openbsd -G -n -p "$T"/k.pub -s "$T"/k.sec -c "persona test key" || exit 1
+signify-openbsd -G -n -p "$T"/other.pub -s "$T"/other.sec -c "another key" || exit 1
+
+# passport NAME FILE KEY: writes $T/NAME.passport, signed with KEY.sec (embedded).
+passport() {
+	printf '%s' "$2" >"$T/$1.txt"
+	signify-openbsd -S -e -s "$T/$3.sec" -m "$T/$1.txt" -x "$T/$1.passport" || exit 1
+}
+passport probe "name probe
+image test.img $HASH
+entry /bin/persona-probe --dev null,zero,urandom --persist rw --abstract bay0-test
+cores 1
+memory.max 64M
+pids.max 32
+devices null zero urandom
+persist rw
+" k
+passport bare "name bare
+image test.img $HASH
+entry /bin/persona-probe --persist none
+cores 1
+memory.max 64M
+pids.max 32
+devices none
+" k
+passport tree "name tree
+image test.img $HASH
+entry /bin/sh /etc/tree.sh
+cores 1
+memory.max 64M
+pids.max 32
+" k
+passport badimage "name badimage
+image tampered.img $HASH
+entry /bin/persona-hello
+cores 1
+memory.max 64M
+pids.max 32
+" k
+passport otherkey "name otherkey
+image test.img $HASH
+entry /bin/persona-hello
+cores 1
+memory.max 64M
+pids.max 32
+" other
+# Tampered passport: a granted device added after signing.
+sed 's/^pids.max 32$/pids.max 33/' "$T"/probe.passport >"$T"/tamper.passport
+
+run() {
+	local mode=$1 pp=$2 label=$3
+	unshare --pid --fork --mount --mount-proc "$B"/tests/persona-host --mode "$mode" \
+		--key "$T"/k.pub --passport "$T/$pp.passport" --inventory "$T"/inv \
+		--stage "$(realpath "$T"/stage)" --persist "$(realpath "$T"/persist)" --label "$label" ||
+		rc=1
+}
+run probe probe "probe(devices,persist rw)"
+run probe bare "probe(no devices,no persist)"
+run purge tree "purge of a running tree"
+run refuse tamper "tampered passport"
+run refuse badimage "tampered image"
+run refuse otherkey "passport signed by an unknown key"
+# Nothing may have been left mounted on the stage directory of this namespace.
+if [ -z "$(find "$T"/stage -mindepth 1 -print -quit)" ] && ! grep -q " $(realpath "$T"/stage) " /proc/self/mountinfo; then
+	echo "PASS: persona stage directory untouched on the host"
+else
+	echo "FAIL: persona stage directory has leftovers"; rc=1
+fi
+exit $rc
