@@ -1,2 +1,73 @@
 # bay0/: PID 1. Persona rules live in bay0/persona.mk.
 include bay0/persona.mk
+
+# The PID 1 part: everything in bay0/ that persona.mk does not build.
+BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0/modules.c \
+	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/watchdog.c bay0/power.c \
+	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c
+BAY0_HDRS := $(wildcard bay0/*.h) $(VERIFY_HDRS) $(B)/bay0/gen/slotkey.h
+# Pure code (no I/O, no globals): what the unit tests and fuzzers link.
+BAY0_PURE := bay0/config.c bay0/moddep.c bay0/slot.c
+
+BAY0_CPPFLAGS := -Ibay0 -Iverify -I$(B)/bay0/gen
+# Static PIE: the Spine holds no shared libraries. Debian ships libseccomp.a
+# and libcap.a; glibc's static parts are used for nothing that needs NSS.
+BAY0_LDFLAGS := -static-pie -Wl,-z,relro,-z,now
+BAY0_LIBS := $(LIBSV_HOST) -lseccomp -lcap
+
+BAY0_OBJS      := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1/%.o)
+BAY0_TEST_OBJS := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1-test/%.o)
+BAY0_SAN_OBJS  := $(BAY0_PURE:bay0/%.c=$(B)/bay0/pid1-san/%.o)
+
+BAY0      := $(B)/bay0/bay0
+# The test build: the same code plus the switches release builds must not
+# have (stop feeding the watchdog). Never put it in a slot that ships.
+BAY0_TEST := $(B)/bay0/bay0-test
+
+# The trusted key, compiled in as bytes of its .pub file. keys/keys.mk is
+# read after this file and sets the same default.
+SLOT_PUB ?= keys/dev/spine-slot-DEVELOPMENT.pub
+$(B)/bay0/gen/slotkey.h: $(SLOT_PUB)
+	@mkdir -p $(@D)
+	{ echo '/* Generated from $(SLOT_PUB) by bay0/bay0.mk. */'; \
+	  echo 'static const uint8_t bay0_slot_pub[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/ *$$//'; \
+	  echo '};'; } > $@.tmp && mv $@.tmp $@
+
+$(B)/bay0/pid1/%.o: bay0/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(BAY0_CPPFLAGS) -c $< -o $@
+$(B)/bay0/pid1-test/%.o: bay0/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DBAY0_TEST_BUILD $(BAY0_CPPFLAGS) -c $< -o $@
+$(B)/bay0/pid1-san/%.o: bay0/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(BAY0_CPPFLAGS) -c $< -o $@
+
+$(BAY0): $(BAY0_OBJS) $(PERSONA_HOST_OBJS) $(LIBSV_HOST)
+	$(CC) $(HOST_CFLAGS) $(BAY0_OBJS) $(PERSONA_HOST_OBJS) $(BAY0_LIBS) $(BAY0_LDFLAGS) -o $@
+$(BAY0_TEST): $(BAY0_TEST_OBJS) $(PERSONA_HOST_OBJS) $(LIBSV_HOST)
+	$(CC) $(HOST_CFLAGS) $(BAY0_TEST_OBJS) $(PERSONA_HOST_OBJS) $(BAY0_LIBS) $(BAY0_LDFLAGS) -o $@
+
+ALL_TARGETS += $(BAY0) $(BAY0_TEST)
+
+# Unit tests: tests/unit/test_bay0_*.c against the pure files, ASan+UBSan.
+BAY0_UNIT := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_bay0_*.c))
+$(B)/tests/test_bay0_%: tests/unit/test_bay0_%.c $(BAY0_SAN_OBJS) $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(BAY0_CPPFLAGS) $< $(BAY0_SAN_OBJS) $(SAN_LDFLAGS) -lcriterion -o $@
+
+.PHONY: bay0 check-unit-bay0 check-host-bay0 check-bay0-release
+bay0: $(BAY0) $(BAY0_TEST)
+CHECKS += check-unit-bay0 check-bay0-release check-host-bay0
+check-unit-bay0: $(BAY0_UNIT)
+	@rc=0; for t in $(BAY0_UNIT); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
+# The release binary must not contain the test switches, and must need no
+# shared library.
+check-bay0-release: $(BAY0) $(BAY0_TEST)
+	@tests/host/bay0-release.sh $(BAY0) $(BAY0_TEST)
+# bay0 as PID 1 of a fresh PID + mount namespace (root; tests/host/bay0-pid1.sh).
+check-host-bay0: $(BAY0) $(BAY0_TEST)
+	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST)
+
+DEPS_PKGS += libseccomp-dev libcap-dev libcriterion-dev e2fsprogs util-linux

@@ -1,0 +1,94 @@
+/*
+ * bay0.h: the state PID 1 carries from step to step, and the steps.
+ *
+ * main.c calls the steps in order (docs/bay0.md, "Sequence"); each returns 0
+ * or -errno and logs its own outcome. One struct bay0 lives for the life of
+ * the machine; nothing else in bay0 is global.
+ */
+#ifndef BAY0_BAY0_H
+#define BAY0_BAY0_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "persona.h"
+
+#define BAY0_CONF_PATH "/etc/spine.conf"
+#define BAY0_STAGE_DIR "/run/bay0/root"
+#define BAY0_PERSIST "/persist"
+#define BAY0_CGROUP "/sys/fs/cgroup"
+#define BAY0_EFIVARS "/sys/firmware/efi/efivars"
+
+/* A persona bay0 runs, with what the event loop needs around it. */
+struct running {
+	struct persona p;
+	bool used;
+	int life_fd; /* timerfd for the passport's lifetime, -1 if none */
+	int log_fd;  /* read end of the entry's stdout/stderr pipe, -1 when closed */
+	char log_buf[256];
+	size_t log_len;
+};
+
+struct watchdog {
+	int fd;           /* -1: none */
+	unsigned timeout; /* seconds the device accepted */
+	int timer_fd;     /* keepalive timerfd in the event loop */
+	bool starved;     /* TEST BUILDS: feeding stopped on purpose */
+};
+
+struct bay0 {
+	struct spine_conf conf;
+	/* Not the machine's init: PID 1 of a nested PID namespace (host
+	 * tests). Machine-global steps (modules, sysctls, watchdog, EFI
+	 * variables, ctrl-alt-del) are skipped with a log line; everything
+	 * else runs as on the Spine. */
+	bool contained;
+	bool test_build;
+	bool cgroup_v2; /* cgroup2 with memory, pids, cpu, cpuset */
+	bool persist_mounted;
+	bool shutting_down;
+	char slot; /* 'a', 'b', or 0 if unknown */
+	struct watchdog wd;
+	int epfd;
+	int sig_fd;
+	sv_pubkey keys[1]; /* the slot key, compiled in: signs passports */
+	size_t nkeys;
+	struct running personas[CONF_MAX_PERSONAS];
+	struct persona_env env;
+};
+
+/* mount.c */
+int mount_enter_root(void);
+int mount_pseudo(struct bay0 *b);
+int mount_seal_root(void);
+int mount_efivarfs(void);
+/* dev.c */
+int dev_populate(void);
+int dev_node_from_sys(const char *sys_dev_file, const char *node, mode_t mode);
+/* modules.c */
+int modules_load(const struct bay0 *b);
+/* harden.c */
+int harden_sysctls(const struct bay0 *b, const char *procsys);
+/* persist.c */
+int persist_mount(struct bay0 *b);
+int persist_subtree(const char *name, unsigned uid, unsigned gid);
+int persist_unmount(struct bay0 *b);
+/* keys.c */
+int keys_load(struct bay0 *b);
+/* watchdog.c */
+int watchdog_open(struct bay0 *b);
+int watchdog_feed(struct bay0 *b);
+/* loop.c */
+int loop_setup(struct bay0 *b);
+int loop_start_personas(struct bay0 *b);
+void loop_run(struct bay0 *b) __attribute__((noreturn));
+void loop_purge_all(struct bay0 *b, const char *why);
+/* power.c */
+void power_shutdown(struct bay0 *b, enum conf_power how, const char *why) __attribute__((noreturn));
+void power_fatal(struct bay0 *b, const char *fmt, ...) __attribute__((noreturn))
+__attribute__((format(printf, 2, 3)));
+int power_cad_off(const struct bay0 *b);
+
+#endif

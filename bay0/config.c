@@ -1,0 +1,263 @@
+/* config.c: the spine.conf parser (config.h, docs/bay0.md). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_WORDS 3
+#define LINE_MAX_LEN 512
+
+static void conf_defaults(struct spine_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->watchdog_sec = 30;
+	c->watchdog_required = true;
+	c->on_fatal = CONF_REBOOT;
+	c->on_signal = CONF_POWEROFF;
+	memcpy(c->persist_label, "persist", sizeof("persist"));
+	c->persist_required = true;
+	c->shutdown_sec = 10;
+}
+
+/* Decimal, no sign, no leading zeros, lo..hi. */
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	uint64_t v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > hi)
+			return -EINVAL;
+	}
+	if (v < lo)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_power(const char *s, enum conf_power *out)
+{
+	if (!strcmp(s, "reboot"))
+		*out = CONF_REBOOT;
+	else if (!strcmp(s, "poweroff"))
+		*out = CONF_POWEROFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* A module name as modules.dep spells its file: letters, digits, '_', '-'. */
+static bool module_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONF_MODULE_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* An absolute path of printable characters, no "." or ".." component:
+ * bay0 opens it as given, so it must mean one thing. */
+static bool path_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '/' || n >= CONF_PATH_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	for (const char *p = s; *p;) {
+		const char *e;
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		e = strchr(p, '/');
+		l = e ? (size_t)(e - p) : strlen(p);
+		if ((l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += l;
+	}
+	return s[n - 1] != '/';
+}
+
+/* A filesystem label: what e2label and GPT names commonly hold. */
+static bool label_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_LABEL_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int fail(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return -EINVAL;
+}
+
+/* One directive: words[0] is the keyword. */
+static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_build, char *err,
+                          size_t errlen)
+{
+	const char *k = w[0];
+	unsigned v;
+
+	if (!strcmp(k, "module")) {
+		if (nw != 2 || !module_name_ok(w[1]))
+			return fail(err, errlen, "module: one module name");
+		if (c->nmodules == CONF_MAX_MODULES)
+			return fail(err, errlen, "module: too many");
+		for (size_t i = 0; i < c->nmodules; i++)
+			if (!strcmp(c->modules[i], w[1]))
+				return fail(err, errlen, "module: listed twice");
+		strcpy(c->modules[c->nmodules++], w[1]);
+	} else if (!strcmp(k, "persona")) {
+		if (nw != 2 || !path_ok(w[1]))
+			return fail(err, errlen, "persona: one absolute passport path");
+		if (c->npersonas == CONF_MAX_PERSONAS)
+			return fail(err, errlen, "persona: too many");
+		for (size_t i = 0; i < c->npersonas; i++)
+			if (!strcmp(c->personas[i], w[1]))
+				return fail(err, errlen, "persona: listed twice");
+		strcpy(c->personas[c->npersonas++], w[1]);
+	} else if (!strcmp(k, "watchdog")) {
+		if (nw == 2 && !strcmp(w[1], "off")) {
+			c->watchdog_sec = 0;
+			c->watchdog_required = false;
+		} else if ((nw == 2 || nw == 3) && parse_uint(w[1], 2, 3600, &v) == 0) {
+			c->watchdog_sec = v;
+			c->watchdog_required = true;
+			if (nw == 3) {
+				if (strcmp(w[2], "optional"))
+					return fail(err, errlen,
+					            "watchdog: <seconds> [optional] | off");
+				c->watchdog_required = false;
+			}
+		} else {
+			return fail(err, errlen, "watchdog: <seconds 2..3600> [optional] | off");
+		}
+	} else if (!strcmp(k, "on-fatal")) {
+		if (nw != 2 || parse_power(w[1], &c->on_fatal))
+			return fail(err, errlen, "on-fatal: reboot | poweroff");
+	} else if (!strcmp(k, "on-sigterm")) {
+		if (nw != 2 || parse_power(w[1], &c->on_signal))
+			return fail(err, errlen, "on-sigterm: reboot | poweroff");
+	} else if (!strcmp(k, "persist")) {
+		if (nw == 2 && !strcmp(w[1], "off")) {
+			c->persist_label[0] = '\0';
+			c->persist_required = false;
+		} else if ((nw == 2 || nw == 3) && label_ok(w[1])) {
+			strcpy(c->persist_label, w[1]);
+			c->persist_required = true;
+			if (nw == 3) {
+				if (strcmp(w[2], "optional"))
+					return fail(err, errlen,
+					            "persist: <label> [optional] | off");
+				c->persist_required = false;
+			}
+		} else {
+			return fail(err, errlen, "persist: <label> [optional] | off");
+		}
+	} else if (!strcmp(k, "shutdown-timeout")) {
+		if (nw != 2 || parse_uint(w[1], 1, 300, &c->shutdown_sec))
+			return fail(err, errlen, "shutdown-timeout: <seconds 1..300>");
+	} else if (!strcmp(k, "test-starve-watchdog")) {
+		/* Accepted only by test builds: a release bay0 refuses a config
+		 * that asks it to stop feeding the watchdog. */
+		if (!test_build)
+			return fail(err, errlen, "test-starve-watchdog: not a test build");
+		if (nw != 2 || parse_uint(w[1], 0, 3600, &c->starve_after_sec))
+			return fail(err, errlen, "test-starve-watchdog: <seconds>");
+		c->starve_after_sec++; /* stored +1 so that 0 means "never" */
+	} else {
+		return fail(err, errlen, "unknown directive");
+	}
+	return 0;
+}
+
+int conf_parse(const char *text, size_t len, bool test_build, struct spine_conf *c,
+               unsigned *err_line, char *err, size_t errlen)
+{
+	struct spine_conf tmp;
+	unsigned line = 0;
+	size_t off = 0;
+
+	conf_defaults(&tmp);
+	*err_line = 0;
+	if (errlen)
+		err[0] = '\0';
+	if (len > CONF_MAX_FILE)
+		return fail(err, errlen, "file too large");
+	while (off < len) {
+		char buf[LINE_MAX_LEN];
+		char *w[MAX_WORDS + 1];
+		size_t nw = 0, l = 0;
+		const char *nl;
+		int r;
+
+		line++;
+		nl = memchr(text + off, '\n', len - off);
+		if (!nl) {
+			*err_line = line;
+			return fail(err, errlen, "last line has no newline");
+		}
+		l = (size_t)(nl - (text + off));
+		if (l >= sizeof(buf)) {
+			*err_line = line;
+			return fail(err, errlen, "line too long");
+		}
+		memcpy(buf, text + off, l);
+		buf[l] = '\0';
+		off += l + 1;
+		for (size_t i = 0; i < l; i++) {
+			unsigned char ch = (unsigned char)buf[i];
+			if ((ch < 0x20 && ch != '\t') || ch >= 0x7f) {
+				*err_line = line;
+				return fail(err, errlen, "control or non-ASCII character");
+			}
+		}
+		/* '#' starts a comment only at the start of a line (after
+		 * blanks): values never need to be guessed at. */
+		for (char *p = buf;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p || (nw == 0 && *p == '#'))
+				break;
+			if (nw == MAX_WORDS) {
+				*err_line = line;
+				return fail(err, errlen, "too many words");
+			}
+			w[nw++] = p;
+			while (*p && *p != ' ' && *p != '\t')
+				p++;
+			if (*p)
+				*p++ = '\0';
+		}
+		if (nw == 0)
+			continue;
+		r = conf_directive(&tmp, w, nw, test_build, err, errlen);
+		if (r) {
+			*err_line = line;
+			return r;
+		}
+	}
+	*c = tmp;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * config.h: spine.conf, bay0's own configuration (format: docs/bay0.md).
+ *
+ * Pure code: parses a buffer, touches no file, no global; the unit tests and
+ * a fuzzer reach it on the host. spine.conf lives in the verified initramfs,
+ * so a malformed one is a build mistake, and bay0 treats it as fatal.
+ */
+#ifndef BAY0_CONFIG_H
+#define BAY0_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONF_MAX_MODULES 64
+#define CONF_MAX_PERSONAS 16
+#define CONF_MODULE_MAX 56 /* kernel MODULE_NAME_LEN is 56 with the NUL */
+#define CONF_PATH_MAX 256
+#define CONF_LABEL_MAX 36 /* a GPT partition name: 36 UTF-16 units */
+#define CONF_MAX_FILE 65536
+
+enum conf_power { CONF_REBOOT, CONF_POWEROFF };
+
+struct spine_conf {
+	char modules[CONF_MAX_MODULES][CONF_MODULE_MAX];
+	size_t nmodules;
+	char personas[CONF_MAX_PERSONAS][CONF_PATH_MAX]; /* passport paths */
+	size_t npersonas;
+	unsigned watchdog_sec;                  /* 0: no watchdog */
+	bool watchdog_required;                 /* no device = fatal (default true when on) */
+	enum conf_power on_fatal;               /* what the fatal path ends in */
+	enum conf_power on_signal;              /* SIGTERM; SIGINT (ctrl-alt-del) always reboots */
+	char persist_label[CONF_LABEL_MAX + 1]; /* "" = no /persist */
+	bool persist_required;                  /* not found = fatal */
+	unsigned shutdown_sec;                  /* cap on waiting for processes to die */
+	unsigned starve_after_sec;              /* TEST BUILDS ONLY: stop feeding after N s */
+};
+
+/* Fills *c with the defaults (docs/bay0.md), then applies the file.
+ * Returns 0, or -EINVAL with the 1-based line number in *err_line and a short
+ * reason in err (always NUL-terminated). test_build says whether directives
+ * reserved for test builds are accepted. */
+int conf_parse(const char *text, size_t len, bool test_build, struct spine_conf *c,
+               unsigned *err_line, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * loop.c: starting personas and the event loop (docs/bay0.md, "Event loop").
+ *
+ * One epoll set over: a signalfd (every signal bay0 handles is blocked and
+ * read from it, so no handler ever runs on bay0's stack), the watchdog's
+ * keepalive timerfd, and per persona its pidfd (readable when the entry
+ * exits), its lifetime timerfd and the read end of its stdout/stderr pipe.
+ * SIGCHLD reaps every child: orphans re-parented to PID 1 and persona
+ * entries alike. A persona's exit, from either side, leads to one purge.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bay0.h"
+#include "log.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+enum ev_kind { EV_SIGNAL = 1, EV_WATCHDOG, EV_PIDFD, EV_LIFE, EV_LOG };
+
+static uint64_t ev(enum ev_kind k, size_t i)
+{
+	return (uint64_t)k << 32 | (uint64_t)i;
+}
+
+static int ep_add(struct bay0 *b, int fd, uint64_t data)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.u64 = data};
+
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The signals bay0 takes through signalfd. Everything else that can be
+ * blocked is blocked too (a blocked signal to PID 1 just stays pending);
+ * the synchronous ones (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS) are not: if
+ * bay0 faults, the kernel panics and panic= reboots (docs/bay0.md). */
+static void handled_signals(sigset_t *s)
+{
+	sigfillset(s);
+	sigdelset(s, SIGSEGV);
+	sigdelset(s, SIGBUS);
+	sigdelset(s, SIGILL);
+	sigdelset(s, SIGFPE);
+	sigdelset(s, SIGABRT);
+	sigdelset(s, SIGTRAP);
+	sigdelset(s, SIGSYS);
+}
+
+int loop_setup(struct bay0 *b)
+{
+	sigset_t s;
+	int r;
+
+	handled_signals(&s);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		return -errno;
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0)
+		return -errno;
+	b->sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (b->sig_fd < 0)
+		return -errno;
+	r = ep_add(b, b->sig_fd, ev(EV_SIGNAL, 0));
+	if (r)
+		return r;
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
+		b->personas[i].life_fd = -1;
+		b->personas[i].log_fd = -1;
+	}
+	return 0;
+}
+
+static int watchdog_timer(struct bay0 *b)
+{
+	struct itimerspec its = {0};
+
+	if (b->wd.fd < 0)
+		return 0;
+	b->wd.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (b->wd.timer_fd < 0)
+		return -errno;
+	/* timeout/3, at least 1 s; for timeouts below 3 s, half a second. */
+	its.it_interval.tv_sec = b->wd.timeout / 3;
+	if (its.it_interval.tv_sec == 0)
+		its.it_interval.tv_nsec = 500 * 1000 * 1000;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(b->wd.timer_fd, 0, &its, NULL) < 0)
+		return -errno;
+	return ep_add(b, b->wd.timer_fd, ev(EV_WATCHDOG, 0));
+}
+
+/* ---- persona output ------------------------------------------------------
+ * Relayed to the console as "bay0: [name] text": the prefix is bay0's, so
+ * no persona can print a line that reads as bay0's own, and control bytes
+ * are replaced so none can drive the terminal. */
+
+static void log_flush_line(struct running *r)
+{
+	for (size_t i = 0; i < r->log_len; i++) {
+		unsigned char c = (unsigned char)r->log_buf[i];
+		if (c < 0x20 || c >= 0x7f)
+			r->log_buf[i] = '?';
+	}
+	log_line("[%s] %.*s", r->p.pp.name, (int)r->log_len, r->log_buf);
+	r->log_len = 0;
+}
+
+static void log_feed(struct running *r, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			log_flush_line(r);
+			continue;
+		}
+		r->log_buf[r->log_len++] = buf[i];
+		if (r->log_len == sizeof(r->log_buf))
+			log_flush_line(r);
+	}
+}
+
+static void log_close(struct bay0 *b, struct running *r)
+{
+	if (r->log_fd < 0)
+		return;
+	if (r->log_len)
+		log_flush_line(r);
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->log_fd, NULL);
+	close(r->log_fd);
+	r->log_fd = -1;
+}
+
+static void log_relay(struct bay0 *b, struct running *r)
+{
+	char buf[512];
+	ssize_t n = read(r->log_fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		log_close(b, r);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			log_flush_line(r);
+			continue;
+		}
+		r->log_buf[r->log_len++] = buf[i];
+		if (r->log_len == sizeof(r->log_buf))
+			log_flush_line(r);
+	}
+}
+
+static void log_drain(struct bay0 *b, struct running *r)
+{
+	char buf[512];
+	ssize_t n;
+
+	if (r->log_fd < 0)
+		return;
+	while ((n = read(r->log_fd, buf, sizeof(buf))) > 0)
+		log_feed(r, buf, (size_t)n);
+	log_close(b, r);
+}
+
+/* ---- persona lifetimes --------------------------------------------------- */
+
+static void purge(struct bay0 *b, struct running *r, const char *why)
+{
+	char err[256] = "";
+	int e;
+
+	if (r->p.state != PERSONA_RUNNING)
+		return;
+	if (r->life_fd >= 0) {
+		close(r->life_fd); /* closing removes it from the epoll set */
+		r->life_fd = -1;
+	}
+	/* The pidfd stays readable for ever once the entry is gone: out of
+	 * the (level-triggered) set before anything else. */
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->p.pidfd, NULL);
+	e = persona_purge(&r->p, &b->env, why, err, sizeof(err));
+	/* Whatever the entry wrote before it died is still in the pipe; with
+	 * every process of the persona dead, the pipe has no writer left. */
+	log_drain(b, r);
+	if (e) {
+		/* A persona we cannot kill is a containment failure:
+		 * violation = halt. */
+		if (!b->shutting_down)
+			power_fatal(b, "persona %s: purge failed: %s", r->p.pp.name, err);
+		log_err(e, "persona %s: purge failed: %s", r->p.pp.name, err);
+		return;
+	}
+	log_line("persona %s purged: %s", r->p.pp.name, why);
+	persona_release(&r->p);
+}
+
+static void persona_exited(struct bay0 *b, struct running *r, const siginfo_t *si)
+{
+	char why[64];
+
+	if (si->si_code == CLD_EXITED)
+		snprintf(why, sizeof(why), "exited status %d", si->si_status);
+	else
+		snprintf(why, sizeof(why), "killed by signal %d", si->si_status);
+	r->p.exit_status =
+	        si->si_code == CLD_EXITED ? (si->si_status & 0xff) << 8 : si->si_status & 0x7f;
+	purge(b, r, why);
+}
+
+static struct running *persona_by_pid(struct bay0 *b, pid_t pid)
+{
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++)
+		if (b->personas[i].used && b->personas[i].p.state == PERSONA_RUNNING &&
+		    b->personas[i].p.pid == pid)
+			return &b->personas[i];
+	return NULL;
+}
+
+/* Every child bay0 has, whoever made it. */
+static void reap_all(struct bay0 *b)
+{
+	for (;;) {
+		siginfo_t si = {0};
+		struct running *r;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* ECHILD: none left */
+		}
+		if (si.si_pid == 0)
+			return;
+		r = persona_by_pid(b, si.si_pid);
+		if (r)
+			persona_exited(b, r, &si);
+		else
+			log_line("reaped pid %d (%s %d)", (int)si.si_pid,
+			         si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
+	}
+}
+
+void loop_purge_all(struct bay0 *b, const char *why)
+{
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++)
+		if (b->personas[i].used)
+			purge(b, &b->personas[i], why);
+}
+
+/* ---- starting personas --------------------------------------------------- */
+
+static int start_one(struct bay0 *b, size_t slot, const char *path)
+{
+	struct running *r = &b->personas[slot];
+	struct persona_env env = b->env;
+	struct passport pp;
+	char dir[CONF_PATH_MAX], err[256] = "";
+	const char *base = strrchr(path, '/') + 1;
+	int dfd, e, pipefd[2] = {-1, -1};
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		log_err(-errno, "persona %s refused: inventory", path);
+		return -errno;
+	}
+	e = passport_load(dfd, base, b->keys, b->nkeys, &pp, err, sizeof(err));
+	if (e)
+		goto refused;
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
+		const struct running *o = &b->personas[i];
+		if (!o->used)
+			continue;
+		if (!strcmp(o->p.pp.name, pp.name) || o->p.pp.uid == pp.uid ||
+		    o->p.pp.gid == pp.gid) {
+			snprintf(err, sizeof(err), "name or uid/gid shared with persona %s",
+			         o->p.pp.name);
+			e = -EEXIST;
+			goto refused;
+		}
+	}
+	persona_init(&r->p, &pp);
+	r->used = true;
+	e = persona_image_load(&r->p, dfd, err, sizeof(err));
+	if (e)
+		goto refused_release;
+	if (pp.persist != PASSPORT_PERSIST_NONE && b->persist_mounted) {
+		e = persist_subtree(pp.name, pp.uid, pp.gid);
+		if (e) {
+			snprintf(err, sizeof(err), "/persist/%s: %s", pp.name, strerror(-e));
+			goto refused_release;
+		}
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		e = -errno;
+		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+		goto refused_release;
+	}
+	env.stdio[0] = -1;
+	env.stdio[1] = pipefd[1];
+	env.stdio[2] = pipefd[1];
+	e = persona_launch(&r->p, &env, err, sizeof(err));
+	close(pipefd[1]);
+	if (e) {
+		close(pipefd[0]);
+		goto refused_release;
+	}
+	close(dfd);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	r->log_fd = pipefd[0];
+	r->log_len = 0;
+	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
+	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)))
+		power_fatal(b, "persona %s: epoll: %s", pp.name, strerror(errno));
+	if (pp.lifetime_s) {
+		struct itimerspec its = {.it_value.tv_sec = (time_t)pp.lifetime_s};
+		r->life_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (r->life_fd < 0 || timerfd_settime(r->life_fd, 0, &its, NULL) < 0 ||
+		    ep_add(b, r->life_fd, ev(EV_LIFE, slot)))
+			power_fatal(b, "persona %s: lifetime timer: %s", pp.name, strerror(errno));
+	}
+	return 0;
+
+refused_release:
+	persona_release(&r->p);
+	r->used = false;
+refused:
+	close(dfd);
+	log_line("persona %s refused: %s", path, err[0] ? err : strerror(-e));
+	return e;
+}
+
+int loop_start_personas(struct bay0 *b)
+{
+	int started = 0;
+
+	for (size_t i = 0; i < b->conf.npersonas; i++) {
+		/* Hashing an image can take a while under emulation: feed
+		 * the watchdog between personas (the loop is not running). */
+		(void)watchdog_feed(b);
+		if (start_one(b, i, b->conf.personas[i]) == 0)
+			started++;
+	}
+	log_line("personas started: %d of %zu", started, b->conf.npersonas);
+	return started;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void on_signal(struct bay0 *b)
+{
+	struct signalfd_siginfo si;
+
+	while (read(b->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_all(b);
+			break;
+		case SIGTERM:
+			power_shutdown(b, b->conf.on_signal, "SIGTERM");
+		case SIGINT:
+			/* ctrl-alt-del, with CAD off (power_cad_off). */
+			power_shutdown(b, CONF_REBOOT, "SIGINT (ctrl-alt-del)");
+		default:
+			log_line("signal %d from pid %u ignored", (int)si.ssi_signo, si.ssi_pid);
+			break;
+		}
+	}
+}
+
+static void on_pidfd(struct bay0 *b, struct running *r)
+{
+	siginfo_t si = {0};
+
+	if (r->p.state != PERSONA_RUNNING)
+		return;
+	if (waitid((idtype_t)P_PIDFD, (id_t)r->p.pidfd, &si, WEXITED | WNOHANG) < 0 ||
+	    si.si_pid == 0) {
+		/* Reaped already (reap_all got there first) or not yet a
+		 * zombie: reap_all will see it. */
+		return;
+	}
+	persona_exited(b, r, &si);
+}
+
+#ifdef BAY0_TEST_BUILD
+/* TEST BUILDS ONLY: stop feeding the watchdog starve_after_sec - 1 seconds
+ * after the loop starts, to prove that the hardware resets a stuck bay0. */
+static void test_maybe_starve(struct bay0 *b, const struct timespec *t0)
+{
+	struct timespec now;
+
+	if (!b->conf.starve_after_sec || b->wd.starved)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - t0->tv_sec >= (time_t)b->conf.starve_after_sec - 1) {
+		b->wd.starved = true;
+		log_line("TEST: watchdog feeding stopped");
+	}
+}
+#endif
+
+void loop_run(struct bay0 *b)
+{
+	struct epoll_event evs[16];
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (watchdog_timer(b))
+		power_fatal(b, "watchdog timer: %s", strerror(errno));
+	(void)watchdog_feed(b);
+	/* Children that exited before now are reaped at once. */
+	reap_all(b);
+	for (;;) {
+		int n = epoll_wait(b->epfd, evs, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			power_fatal(b, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			enum ev_kind k = (enum ev_kind)(evs[i].data.u64 >> 32);
+			size_t idx = (size_t)(evs[i].data.u64 & 0xffffffffu);
+			struct running *r = &b->personas[idx];
+			uint64_t ticks;
+
+			switch (k) {
+			case EV_SIGNAL:
+				on_signal(b);
+				break;
+			case EV_WATCHDOG:
+				if (read(b->wd.timer_fd, &ticks, sizeof(ticks)) < 0)
+					break;
+#ifdef BAY0_TEST_BUILD
+				test_maybe_starve(b, &t0);
+#endif
+				if (watchdog_feed(b))
+					log_err(-errno, "watchdog: keepalive");
+				break;
+			case EV_PIDFD:
+				on_pidfd(b, r);
+				break;
+			case EV_LIFE:
+				if (r->life_fd >= 0 && read(r->life_fd, &ticks, sizeof(ticks)) > 0)
+					purge(b, r, "lifetime ended");
+				break;
+			case EV_LOG:
+				if (r->log_fd >= 0)
+					log_relay(b, r);
+				break;
+			}
+		}
+	}
+}

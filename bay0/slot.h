@@ -1,0 +1,36 @@
+/*
+ * slot.h: which slot booted, and marking it good (docs/interfaces.md,
+ * "EFI variables"). The parsers here are pure; slot_mark_good() does the
+ * efivarfs I/O.
+ */
+#ifndef BAY0_SLOT_H
+#define BAY0_SLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPINE_GUID "46adc6b9-827e-40ec-be2a-a69f042b8f50"
+#define SLOT_STATE_LEN 40
+#define SLOT_VAR_LEN (4 + SLOT_STATE_LEN) /* efivarfs: u32 attributes, then data */
+#define EFI_VAR_NV 0x1u
+#define EFI_VAR_BS 0x2u
+#define EFI_VAR_RT 0x4u
+
+/* The slot named by the last "spine.slot=a|b" word of a kernel command line
+ * (the loader appends it, and the kernel's own rule is that a later word
+ * wins). Double-quoted words are read as one, as the kernel does.
+ * 0 and *slot = 'a' or 'b'; -ENOENT if absent; -EINVAL if the last one has
+ * another value. */
+int slot_from_cmdline(const char *cmdline, size_t len, char *slot);
+
+/* Sets good = 1 in an efivarfs image of struct spine_slot_state (attributes
+ * then the 40 bytes). 0: changed, write it back; 1: already good, nothing to
+ * write; -EINVAL: wrong length, attributes without NV|BS|RT, or wrong magic
+ * (never write over what we do not understand). */
+int slot_state_mark_good(uint8_t *var, size_t len);
+
+/* Marks the booted slot good through efivarfs at efivars_dir (mounting is the
+ * caller's business). Reads /proc/cmdline. 0 or -errno; logs each step. */
+int slot_mark_good(const char *efivars_dir, char *slot_out);
+
+#endif
