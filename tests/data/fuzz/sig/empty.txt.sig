@@ -1,0 +1,2 @@
+untrusted comment: verify with key.pub
+RWRQ+NlIIXXDM09a63qz0xWghbgVE79CnX1wF4zFE6SI1Ev0QrTY4zjXVOX+SDhYZWfJbPyqAY9w4w7q5NGwGqGi0bw5wUXtbgY=

@@ -1,0 +1,2 @@
+untrusted comment: verify with key.pub
+RWRQ+NlIIXXDM9J93Y6RZkIRFWIEiqW9OMKj0s2BipTu6mL1CdS0tGGMk1Csar8vX6rIG2m/L1xp5hKtywKrK58Vn3voFhTzTg0=
