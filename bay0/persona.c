@@ -363,13 +363,25 @@ static void child_mounts(const struct child_ctx *c)
 		           NULL));
 	}
 
-	/* /persist/<name> only, through the fd bay0 opened (no path walk on
-	 * the host side that a planted symlink could redirect). */
+	/* /persist/<name> only. A bind source must be a mount of this
+	 * namespace, so the fd bay0 opened cannot be bound directly: reopen
+	 * the path here (bay0-owned components; the last one O_NOFOLLOW) and
+	 * insist on the very directory bay0 checked and chowned. */
 	if (c->persist_fd >= 0) {
 		char fdpath[64];
-		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", c->persist_fd);
+		struct stat want, got;
+		snprintf(path, sizeof path, "%s/%s", c->env->persist_root, pp->name);
+		int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			child_fail(c, "reopen /persist/<name>", errno);
+		if (fstat(fd, &got) < 0 || fstat(c->persist_fd, &want) < 0)
+			child_fail(c, "stat /persist/<name>", errno);
+		if (got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+			child_fail(c, "/persist/<name> changed under bay0", EXDEV);
+		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
 		path_in(path, sizeof path, root, "/persist");
 		STEP(c, "bind /persist/<name>", mount(fdpath, path, NULL, MS_BIND, NULL));
+		close(fd);
 		unsigned long fl = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
 		if (pp->persist != PASSPORT_PERSIST_RW_EXEC)
 			fl |= MS_NOEXEC;

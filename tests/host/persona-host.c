@@ -104,7 +104,8 @@ static void relay(char *line, const struct persona *p)
 		if (!strcmp(res, "ok"))
 			report(true, "%s", item);
 		else if (!strncmp(res, "skip ", 5))
-			printf("SKIP: persona %s (%s)\n", item, res + 5);
+			printf("SKIP: persona%s%s: %s (%s)\n", *label ? " " : "", label, item,
+			       res + 5);
 		else
 			report(false, "%s: %s", item, res);
 		return;

@@ -35,7 +35,7 @@ echo "persona test image" >"$T"/root/etc/motd
 # A tree that would outlive its entry: purge must take all of it.
 printf 'sleep 1000 &\n(sleep 1000 &) \nexec sleep 1000\n' >"$T"/root/etc/tree.sh
 if [ $FS = erofs ]; then
-	mkfs.erofs -q "$T"/inv/test.img "$T"/root >/dev/null || { echo "FAIL: mkfs.erofs"; exit 1; }
+	mkfs.erofs --quiet --all-root "$T"/inv/test.img "$T"/root >/dev/null || { echo "FAIL: mkfs.erofs"; exit 1; }
 else
 	mksquashfs "$T"/root "$T"/inv/test.img -quiet -noappend >/dev/null || { echo "FAIL: mksquashfs"; exit 1; }
 fi

@@ -609,7 +609,7 @@ static void check_net(void)
 	}
 	if (f)
 		fclose(f);
-	result("network: loopback only", n == 1 && lo ? NULL : "interfaces: %s", ifs);
+	result("network is loopback only", n == 1 && lo ? NULL : "interfaces: %s", ifs);
 }
 
 int main(int argc, char **argv)
