@@ -18,6 +18,7 @@ BAY0_LIBS := $(LIBSV_HOST) -lseccomp -lcap
 BAY0_OBJS      := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1/%.o)
 BAY0_TEST_OBJS := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1-test/%.o)
 BAY0_SAN_OBJS  := $(BAY0_PURE:bay0/%.c=$(B)/bay0/pid1-san/%.o)
+.SECONDARY: $(BAY0_SAN_OBJS)
 
 BAY0      := $(B)/bay0/bay0
 # The test build: the same code plus the switches release builds must not

@@ -13,38 +13,30 @@ int slot_from_cmdline(const char *s, size_t len, char *slot)
 	size_t i = 0;
 
 	while (i < len) {
-		size_t start, vstart;
+		/* One word with its double quotes removed, as the kernel's
+		 * next_arg() reads it; only the first bytes matter. */
+		char w[sizeof(SLOT_KEY) + 2];
+		size_t wl = 0, full = 0;
 		bool quoted = false;
-		char val[3];
-		size_t vl = 0;
 
 		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
 			i++;
 		if (i >= len)
 			break;
-		start = i;
-		/* A word ends at a blank outside double quotes; quotes are
-		 * not part of the value (the kernel's next_arg()). */
 		while (i < len && (quoted || !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))) {
-			if (s[i] == '"')
+			if (s[i] == '"') {
 				quoted = !quoted;
+			} else {
+				if (wl < sizeof(w))
+					w[wl++] = s[i];
+				full++;
+			}
 			i++;
 		}
-		if (i - start < sizeof(SLOT_KEY) - 1 ||
-		    memcmp(s + start, SLOT_KEY, sizeof(SLOT_KEY) - 1))
+		if (full < sizeof(SLOT_KEY) - 1 || memcmp(w, SLOT_KEY, sizeof(SLOT_KEY) - 1))
 			continue;
-		vstart = start + sizeof(SLOT_KEY) - 1;
-		for (size_t j = vstart; j < i; j++) {
-			if (s[j] == '"')
-				continue;
-			if (vl == sizeof(val) - 1) {
-				vl++;
-				break;
-			}
-			val[vl++] = s[j];
-		}
-		if (vl == 1 && (val[0] == 'a' || val[0] == 'b')) {
-			*slot = val[0];
+		if (full == sizeof(SLOT_KEY) && (w[wl - 1] == 'a' || w[wl - 1] == 'b')) {
+			*slot = w[wl - 1];
 			found = 0;
 		} else {
 			found = -EINVAL;
