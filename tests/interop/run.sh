@@ -237,6 +237,22 @@ sed 's/$/\r/' k1.pub >key.crlf
 stricter "public key file with CRLF line ends" -V -p key.crlf -x msg.sig -m msg
 { cat msg.sig && echo "anything at all"; } >sig.trail
 stricter "detached signature with trailing bytes" -V -p k1.pub -x sig.trail -m msg
+{ cat k1.pub && echo "anything at all"; } >key.trail
+stricter "public key file with trailing bytes" -V -p key.trail -x msg.sig -m msg
+
+# A key comment over signify's signature-comment cap (only those are capped).
+{ printf 'untrusted comment: ' && head -c 1500 /dev/zero | tr '\0' c && echo && sed -n 2p k1.pub; } >key.longc
+stricter "public key with a 1500-byte comment" -V -p key.longc -x msg.sig -m msg
+# The identity point as public key: with R = B and S = 1, [S]B = R + [k]A
+# holds for every message, so signify verifies this forgery of anything.
+hex2bin() { printf "$(echo "$1" | sed 's/../\\x&/g')"; }
+keynum=$(raw k1.pub key.raw && od -An -tx1 -j2 -N8 key.raw | tr -d ' \n')
+{ echo "untrusted comment: identity" && { printf Ed && hex2bin "$keynum" && printf '\x01' &&
+	head -c 31 /dev/zero; } | base64 -w0 && echo; } >key.identity
+{ echo "untrusted comment: forged" && { printf Ed && hex2bin "$keynum" &&
+	hex2bin 5866666666666666666666666666666666666666666666666666666666666666 &&
+	printf '\x01' && head -c 31 /dev/zero; } | base64 -w0 && echo; } >sig.forged
+stricter "identity public key (forged signature over any message)" -V -p key.identity -x sig.forged -m msg
 
 # Checksum lists that signify -C takes and ours refuses.
 mkdir strict strict/sub
@@ -267,6 +283,11 @@ liststrict "list with CRLF line ends" l.crlf
 hex=$(sha512sum strict/a | cut -c1-128)
 printf 'SHA512 (a) = %s\n' "$(printf "$(echo "$hex" | sed 's/../\\x&/g')" | base64 -w0)" >l.b64
 liststrict "list with a base64 digest" l.b64
+printf 'a\n' >"strict/a b"
+hexline strict "a b" >l.space
+liststrict "list naming 'a b' (a space)" l.space
+hexline strict a | sed 's/$/ trailing text/' >l.trail
+liststrict "list line with text after the digest" l.trail
 
 echo "interop: $fails failed"
 [ "$fails" -eq 0 ]
