@@ -661,7 +661,8 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 
 	if (p->state != PERSONA_RUNNING)
 		return 0;
-	dprintf(2, "bay0: persona %s: purge: %s\n", pp->name, why ? why : "requested");
+	if (why)
+		dprintf(2, "bay0: persona %s: purge: %s\n", pp->name, why);
 	/* Kill everything: the cgroup at once if there is one; SIGKILL to the
 	 * namespace's PID 1 in any case, whose death makes the kernel kill
 	 * every other process of the PID namespace. */

@@ -1,0 +1,196 @@
+/*
+ * persona-bench: launch speed of bay0's persona launcher against bwrap.
+ *
+ * Runs as PID 1 of a fresh PID+mount namespace, like the host test. For each
+ * of N rounds, times from the launch decision to the entry's first act (a
+ * byte on its stdout pipe, written by tests/persona/persona-hello), for:
+ *   bay0:  persona_launch() with full containment (cgroup placement aside:
+ *          the build host has no cgroup v2), then persona_purge();
+ *   bwrap: fork+exec of `bwrap --unshare-all` on the same static binary.
+ * Prints medians, the ratio, purge time and the launcher's resident memory.
+ *
+ *   persona-bench --key K --passport P --inventory D --stage D --persist D
+ *                 --rootfs D [--rounds N]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "persona.h"
+
+static double now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+	size_t n = strlen(key);
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atol(line + n + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int wait_byte(int fd)
+{
+	char c;
+	ssize_t n;
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *key = NULL, *passport = NULL, *inv = NULL, *stage = NULL, *persist = NULL,
+	           *rootfs = NULL;
+	int rounds = 200;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--key"))
+			key = argv[i + 1];
+		else if (!strcmp(argv[i], "--passport"))
+			passport = argv[i + 1];
+		else if (!strcmp(argv[i], "--inventory"))
+			inv = argv[i + 1];
+		else if (!strcmp(argv[i], "--stage"))
+			stage = argv[i + 1];
+		else if (!strcmp(argv[i], "--persist"))
+			persist = argv[i + 1];
+		else if (!strcmp(argv[i], "--rootfs"))
+			rootfs = argv[i + 1];
+		else if (!strcmp(argv[i], "--rounds"))
+			rounds = atoi(argv[i + 1]);
+	}
+	if (!key || !passport || !inv || !stage || !persist || !rootfs || rounds < 1) {
+		fprintf(stderr, "persona-bench: bad arguments\n");
+		return 2;
+	}
+	char buf[4096], err[512];
+	int fd = open(key, O_RDONLY);
+	ssize_t kl = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+	sv_pubkey pk;
+	if (kl <= 0 || sv_pubkey_parse((uint8_t *)buf, (size_t)kl, &pk) != SV_OK) {
+		fprintf(stderr, "persona-bench: bad key %s\n", key);
+		return 1;
+	}
+	close(fd);
+
+	double t0 = now_us();
+	struct passport pp;
+	struct persona p;
+	int invfd = open(inv, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (passport_load(AT_FDCWD, passport, &pk, 1, &pp, err, sizeof err) < 0) {
+		fprintf(stderr, "persona-bench: %s\n", err);
+		return 1;
+	}
+	persona_init(&p, &pp);
+	if (persona_image_load(&p, invfd, err, sizeof err) < 0) {
+		fprintf(stderr, "persona-bench: %s\n", err);
+		return 1;
+	}
+	double verify_us = now_us() - t0;
+
+	double *ours = calloc((size_t)rounds, sizeof *ours);
+	double *purge = calloc((size_t)rounds, sizeof *purge);
+	double *bw = calloc((size_t)rounds, sizeof *bw);
+	for (int i = 0; i < rounds; i++) {
+		int pfd[2];
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			return 1;
+		struct persona_env env = {
+		        .persist_root = persist, .stage_dir = stage, .stdio = {-1, pfd[1], 2}};
+		double a = now_us();
+		if (persona_launch(&p, &env, err, sizeof err) < 0) {
+			fprintf(stderr, "persona-bench: launch: %s\n", err);
+			return 1;
+		}
+		close(pfd[1]);
+		if (wait_byte(pfd[0]) < 0) {
+			fprintf(stderr, "persona-bench: entry wrote nothing\n");
+			return 1;
+		}
+		double b = now_us();
+		if (persona_purge(&p, &env, NULL, err, sizeof err) < 0) {
+			fprintf(stderr, "persona-bench: purge: %s\n", err);
+			return 1;
+		}
+		double c = now_us();
+		close(pfd[0]);
+		ours[i] = b - a;
+		purge[i] = c - b;
+	}
+	long rss = status_kb("VmRSS"), hwm = status_kb("VmHWM");
+
+	char *bargv[] = {(char *)(uintptr_t) "bwrap",
+	                 (char *)(uintptr_t) "--unshare-all",
+	                 (char *)(uintptr_t) "--die-with-parent",
+	                 (char *)(uintptr_t) "--ro-bind",
+	                 (char *)(uintptr_t)rootfs,
+	                 (char *)(uintptr_t) "/",
+	                 (char *)(uintptr_t) "--proc",
+	                 (char *)(uintptr_t) "/proc",
+	                 (char *)(uintptr_t) "--dev",
+	                 (char *)(uintptr_t) "/dev",
+	                 (char *)(uintptr_t) "/bin/persona-hello",
+	                 NULL};
+	for (int i = 0; i < rounds; i++) {
+		int pfd[2];
+		if (pipe(pfd) < 0)
+			return 1;
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+		posix_spawn_file_actions_addclose(&fa, pfd[0]);
+		pid_t pid;
+		double a = now_us();
+		if (posix_spawn(&pid, "/usr/bin/bwrap", &fa, NULL, bargv, environ)) {
+			fprintf(stderr, "persona-bench: cannot run bwrap\n");
+			return 1;
+		}
+		close(pfd[1]);
+		if (wait_byte(pfd[0]) < 0) {
+			fprintf(stderr, "persona-bench: bwrap entry wrote nothing\n");
+			return 1;
+		}
+		bw[i] = now_us() - a;
+		close(pfd[0]);
+		waitpid(pid, NULL, 0);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	double mo = median(ours, rounds), mb = median(bw, rounds), mp = median(purge, rounds);
+	printf("bench: persona launch to entry, median of %d: %.0f us\n", rounds, mo);
+	printf("bench: bwrap --unshare-all to entry, median of %d: %.0f us\n", rounds, mb);
+	printf("bench: ratio bay0/bwrap: %.2fx (target <= 0.50x)\n", mo / mb);
+	printf("bench: purge, median of %d: %.0f us\n", rounds, mp);
+	printf("bench: passport + image verify (one load): %.0f us\n", verify_us);
+	printf("bench: launcher resident memory: VmRSS %ld KiB, VmHWM %ld KiB\n", rss, hwm);
+	return 0;
+}
