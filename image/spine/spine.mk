@@ -37,9 +37,9 @@ $(B)/persona-vm/%: tests/persona-vm/%.c tests/persona-vm/pvm.h | deps
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) -O2 -g -static -o $@ $<
 
-# The persona engineer's escape probes (tests/persona/), when built: each a
-# static program printing "escape: <item>: ok|FAIL <detail>".
-ESCAPE_PROBES ?= $(sort $(wildcard $(B)/tests/persona/escape-*))
+# The persona engineer's escape checklist probe (tests/persona/, built by
+# bay0/persona.mk): static, prints "escape: <item>: ok|FAIL|skip <detail>".
+ESCAPE_PROBE ?= $(B)/tests/persona/persona-probe
 
 # --- the default Spine
 $(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/personas/*.sh) | deps
@@ -62,13 +62,11 @@ $(SP)/default/initrd.img: $(BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) 
 # --- the test Spine: one image for every test persona; badimg's image is a
 # copy whose passport was signed over it before one byte was flipped, and
 # badsig's passport has one byte of its body changed after signing.
-PVM_SRC := tests/vm-bay0/probe.sh $(PVM_BINS) $(ESCAPE_PROBES)
-$(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_SRC) | deps
-	image/spine/mkpersona.sh -o $@ -f tests/vm-bay0/probe.sh:/test/probe.sh \
-		$(foreach p,$(PVM_BINS),-f $(p):/test/$(notdir $(p))) \
-		$(foreach p,$(ESCAPE_PROBES),-f $(p):/test/escape/$(notdir $(p)))
+$(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_BINS) $(ESCAPE_PROBE) | deps
+	image/spine/mkpersona.sh -o $@ -f $(ESCAPE_PROBE):/test/persona-probe \
+		$(foreach p,$(PVM_BINS),-f $(p):/test/$(notdir $(p)))
 
-TEST_PERSONAS := probe bomb hog spin xa xb badsig
+TEST_PERSONAS := escape probe bomb hog spin xa xb badsig
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
@@ -137,17 +135,28 @@ SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.i
 spine: $(SPINE_ESPS) $(SP)/persist.img
 
 # Boots the default Spine (slot A) through spineboot with the watchdog and a
-# fresh /persist; ends when all three personas are idle, or at the timeout.
+# fresh /persist; ends once web (the slowest to settle) is idle, or at the timeout.
 boot-spine: $(B)/esp/spine.img $(SP)/persist.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
 	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
 		--live --timeout 240 --log $(B)/spine/boot.log \
-		--until 'vault: .*idle' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
+		--until '\] bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
+
+# VM_BAY0_BOOT=esp (default): the whole chain, OVMF -> spineboot -> slot A.
+# VM_BAY0_BOOT=slot: the same slot folders booted directly by OVMF (no
+# loader); for when spineboot cannot boot, and said so in the log.
+VM_BAY0_BOOT ?= esp
+ifeq ($(VM_BAY0_BOOT),slot)
+VM_BAY0_INPUTS := $(B)/slots/spine-test-a/SHA512.sig $(B)/slots/spine-starve-a/SHA512.sig
+VM_BAY0_ARGS   := --slot $(B)/slots/spine-test-a --starve-slot $(B)/slots/spine-starve-a
+else
+VM_BAY0_INPUTS := $(B)/esp/spine-test.img $(B)/esp/spine-starve.img
+VM_BAY0_ARGS   := --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-starve.img
+endif
 
 CHECKS += check-vm-bay0
-check-vm-bay0: $(B)/esp/spine-test.img $(B)/esp/spine-starve.img $(SP)/persist.img
-	tests/vm-bay0/run.sh --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-starve.img \
-		--persist $(SP)/persist.img --cpus $(SPINE_VM_CPUS) --spin-cores $(SPIN_CORES)
+check-vm-bay0: $(VM_BAY0_INPUTS) $(SP)/persist.img
+	tests/vm-bay0/run.sh $(VM_BAY0_ARGS) --persist $(SP)/persist.img --cpus $(SPINE_VM_CPUS)
 
 BENCHES += bench-spine
 bench-spine: $(B)/esp/spine.img $(SP)/persist.img

@@ -1,13 +1,13 @@
-/* Filesystem probes, run inside a persona with persist rights "rw".
+/* Filesystem probes, run as the entry of a persona with persist rights "rw".
  *
- *	fsprobe <me>
+ *	fsprobe
  *
  * Writes to the root (the persona's image), the Spine's files, /proc/sys,
  * /sys and cgroupfs must all fail; so must mounting a fresh sysfs or
- * cgroup2 to get around a missing or read-only one. On /persist/<me>
- * (which it may write) an executable copy of itself, even setuid, must not
+ * cgroup2 to get around a missing or read-only one. On /persist (its own
+ * subtree, /persist/<name> on the disk, which it may write) an executable copy of itself, even setuid, must not
  * run and must not map PROT_EXEC, and the mount must carry nosuid, noexec
- * and nodev. A write to /tmp and to /persist/<me> is the control: it must
+ * and nodev. A write to /tmp and to /persist is the control: it must
  * succeed, or the negatives prove nothing. */
 #include "pvm.h"
 
@@ -57,12 +57,12 @@ static int copy_self(const char *dst)
 	return r;
 }
 
-static void persist_probes(const char *me)
+static void persist_probes(void)
 {
-	char dir[256], exe[300];
+	const char *dir = "/persist";
+	char exe[300];
 	struct statvfs vfs;
 
-	snprintf(dir, sizeof(dir), "/persist/%s", me);
 	snprintf(exe, sizeof(exe), "%s/fsprobe-copy", dir);
 	int c = copy_self(exe);
 	pvm_report("persist-write", c == 0, "copy of self to %s: %s", exe,
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--child"))
 		return 0;
-	if (argc != 2)
+	if (argc != 1)
 		return 2;
 
 	int t = try_write("/tmp/fsprobe", O_CREAT);
@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 	e = errno;
 	pvm_report("remount-proc", r < 0, "remount /proc rw: %s", r < 0 ? pvm_errname(e) : "ok");
 
-	persist_probes(argv[1]);
+	persist_probes();
+	pvm_line("pvm: fsprobe-done");
 	return 0;
 }

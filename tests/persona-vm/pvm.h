@@ -47,7 +47,7 @@ static inline void pvm_line(const char *fmt, ...)
 static inline void pvm_report(const char *item, int ok, const char *fmt, ...) PVM_PRINTF(3, 4);
 static inline void pvm_report(const char *item, int ok, const char *fmt, ...)
 {
-	char detail[400];
+	char detail[180]; /* bay0 relays lines of up to 255 bytes */
 	va_list ap;
 
 	va_start(ap, fmt);

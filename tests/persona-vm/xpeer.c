@@ -3,7 +3,11 @@
  *	xpeer plant <me> <hold-seconds>
  *	xpeer probe <me> <peer> <delay-seconds>
  *
- * plant: writes /persist/<me>/secret and /tmp/secret, binds and listens on
+ * Inside a persona /persist is its own subtree (bay0 binds /persist/<name>
+ * there), so the planter's file is /persist/secret in its view and
+ * /persist/<me>/secret on the host's disk.
+ *
+ * plant: writes /persist/secret and /tmp/secret, binds and listens on
  * the abstract socket "@pvm-<me>", creates SysV shm, a message queue and a
  * semaphore set under the key PVM_KEY, catches every catchable signal,
  * prints "pvm: <me>-ready", then holds for hold-seconds, reporting any
@@ -61,13 +65,11 @@ static int write_file(const char *path, const char *text)
 
 static int plant(const char *me, long hold)
 {
-	char path[256];
 	struct sockaddr_un a;
 	socklen_t al = abstract_addr(&a, me);
 	int s, shm, msq, sem;
 
-	snprintf(path, sizeof(path), "/persist/%s/secret", me);
-	int pf = write_file(path, "pvm secret\n");
+	int pf = write_file("/persist/secret", "pvm secret\n");
 	int tf = write_file("/tmp/secret", "pvm secret\n");
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int sb = (s >= 0 && bind(s, (struct sockaddr *)&a, al) == 0 && listen(s, 8) == 0) ? 0
@@ -196,20 +198,27 @@ static int probe(const char *me, const char *peer, long delay)
 			hits++;
 	pvm_report("xpeer-kill-pids", hits == 0, "kill(2..4095, 0): %d pid(s) reachable", hits);
 
-	/* Files: the peer's /persist subtree and its /tmp are not in our view. */
-	snprintf(path, sizeof(path), "/persist/%s/secret", peer);
-	r = open(path, O_RDONLY | O_CLOEXEC);
+	/* Files: the peer's subtree is nowhere in our view, by any spelling
+	 * (our /persist is our own subtree, bound; its ".." is our root). */
+	static const char *const spell[] = {"/persist/", "/persist/../", "/",
+	                                    "/persist/../persist/"};
+	char seen[256] = "";
+	int reached = 0;
+	for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s/secret", spell[i], peer);
+		if (stat(path, &st) == 0) {
+			reached++;
+			snprintf(seen, sizeof(seen), "%s", path);
+		}
+	}
+	int own_dir = stat("/persist", &st) == 0 && S_ISDIR(st.st_mode);
+	pvm_report("xpeer-persist", !reached && own_dir,
+	           "%d of 4 spellings of %s's /persist/secret reachable%s%s; own /persist %s",
+	           reached, peer, reached ? ": " : "", seen, own_dir ? "present" : "missing");
+	int r2 = open("/tmp/secret", O_RDONLY | O_CLOEXEC);
 	e = errno;
-	pvm_report("xpeer-persist", r < 0, "open %s: %s", path, r < 0 ? pvm_errname(e) : "opened");
-	snprintf(path, sizeof(path), "/persist/%s/../%s", me, peer);
-	int r2 = stat(path, &st);
-	e = errno;
-	pvm_report("xpeer-persist-dotdot", r2 < 0, "stat %s: %s", path,
-	           r2 < 0 ? pvm_errname(e) : "exists");
-	r = open("/tmp/secret", O_RDONLY | O_CLOEXEC);
-	e = errno;
-	pvm_report("xpeer-tmp", r < 0 && e == ENOENT, "open /tmp/secret: %s",
-	           r < 0 ? pvm_errname(e) : "opened");
+	pvm_report("xpeer-tmp", r2 < 0 && e == ENOENT, "open /tmp/secret: %s",
+	           r2 < 0 ? pvm_errname(e) : "opened");
 
 	/* Abstract sockets: the peer's name must not connect; ours must. */
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

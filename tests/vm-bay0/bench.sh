@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# tests/vm-bay0/bench.sh: in the VM, the time from bay0's start to all
+# default personas running, read from bay0's own console lines.
+#
+#   tests/vm-bay0/bench.sh (--esp IMG | --slot DIR) --persist IMG [--cpus N] [--runs N]
+#
+# Start: bay0's first line ("bay0: starting: ..."). End: the last
+# "bay0: persona <name> started pid N" of web, work and vault (bay0 logs it
+# once the entry has been exec'd inside its namespaces and cgroup). Times
+# are the harness's stamps of the serial lines (host clock, ms), so they
+# include the UART, under TCG emulation: read them as an upper bound. Each
+# run is a fresh boot stopped as soon as bay0 says "personas started".
+set -euo pipefail
+
+boot= persist= cpus=4 runs=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--esp) boot=(--esp "$2") && shift ;;
+	--slot) boot=(--kernel "$2/vmlinuz" --initrd "$2/initrd.img" --append "$(cat "$2/cmdline")") && shift ;;
+	--persist) persist=$2 && shift ;;
+	--cpus) cpus=$2 && shift ;;
+	--runs) runs=$2 && shift ;;
+	*)
+		echo "bench.sh: unknown option $1" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+[ -n "${boot[*]}" ] && [ -f "$persist" ] || {
+	echo "bench.sh: need --esp IMG or --slot DIR, and --persist IMG" >&2
+	exit 2
+}
+
+out=build/vm-bay0
+mkdir -p "$out"
+ms_of() { # first stamp of ERE in log, in ms
+	grep -E -m1 -- "$2" "$1" | sed -nE 's/^\[ *([0-9]+)\.([0-9]+)\].*/\1\2/p' | sed 's/^0*//'
+}
+results=()
+for i in $(seq "$runs"); do
+	log=$out/bench-$i.log
+	cp "$persist" "$out/bench-persist.img"
+	rc=0
+	ovmf/run.sh "${boot[@]}" --watchdog --persist "$out/bench-persist.img" --timeout 180 \
+		--log "$log" --until '\] bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
+	t0=$(ms_of "$log" '\] bay0: starting: ')
+	t_end=0 missing=
+	for p in web work vault; do
+		t=$(ms_of "$log" "\\] bay0: persona $p started pid ")
+		if [ -z "$t" ]; then
+			missing+=" $p"
+		elif [ "$t" -gt "$t_end" ]; then
+			t_end=$t
+		fi
+	done
+	if [ "$rc" != 3 ] || [ -z "$t0" ] || [ -n "$missing" ]; then
+		echo "FAIL: bench-spine run $i: harness exit $rc, bay0 start '${t0:-none}', not started:${missing:- none} (log $log)"
+		exit 1
+	fi
+	echo "bench-spine: run $i: QEMU start -> bay0 start $t0 ms; bay0 start -> web, work, vault running $((t_end - t0)) ms"
+	results+=($((t_end - t0)))
+done
+sorted=($(printf '%s\n' "${results[@]}" | sort -n))
+echo "bench-spine: bay0 start -> all default personas running: median $((sorted[${#sorted[@]} / 2])) ms over $runs boot(s) ($cpus vCPUs, TCG)"
