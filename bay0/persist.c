@@ -27,7 +27,8 @@
 #include "log.h"
 #include "util.h"
 
-#define PROBE_NODE "/run/bay0/probe"
+/* On /dev: the only mount where bay0 lets device nodes work. */
+#define PROBE_NODE "/dev/.bay0-probe"
 #define EXT4_SB_OFF 1024
 #define EXT4_MAGIC 0xEF53
 
