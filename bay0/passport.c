@@ -263,9 +263,13 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 {
 	const char *dn = directive_names[d];
 	unsigned na = ws->count - 1; /* arguments */
+	uint64_t v;
+
+	/* Every directive takes a value; w[1] is only set when one is there. */
+	if (na == 0)
+		return refuse(err, errlen, EINVAL, "line %zu: %s: needs a value", lineno, dn);
 	const char *a = ws->w[1];
 	size_t an = ws->n[1];
-	uint64_t v;
 
 	switch (d) {
 	case D_NAME:

@@ -48,7 +48,7 @@ $(B)/tests/test_persona_%: tests/unit/test_persona_%.c $(PERSONA_SAN_OBJS) $(LIB
 # binary is already in FUZZERS through verify.mk's wildcard.
 $(B)/fuzz/fuzz_passport: tests/fuzz/fuzz_passport.c bay0/passport.c $(PERSONA_HDRS) $(LIBSV_FUZZ)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -D_GNU_SOURCE -Ibay0 -Iverify $< bay0/passport.c $(LIBSV_FUZZ) -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 -Iverify $< bay0/passport.c $(LIBSV_FUZZ) -o $@
 
 ALL_TARGETS += $(PERSONA_HOST_OBJS)
 

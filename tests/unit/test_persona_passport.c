@@ -109,6 +109,9 @@ Test(passport, refuses_structure)
 	refused(BASE "lifetime 5\r\n", "byte 0x0d");
 	refused(BASE "# comment\n", "unknown directive");
 	refused(BASE "NAME web\n", "unknown directive");
+	/* Found by fuzz_passport: a directive with no value read a stale word. */
+	refused(BASE "cpu.max\n", "cpu.max: needs a value");
+	refused("name\n", "name: needs a value");
 }
 
 Test(passport, refuses_nul_byte)
