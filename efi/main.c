@@ -308,9 +308,11 @@ static void floor_load(struct floor_state *fl)
 	fl->ok = true;
 }
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+/* Not EFIAPI: gnu-efi's crt0 (_start) takes the firmware's MS ABI call and
+ * calls efi_main with the System V ABI. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	static const char slots[2] = {'a', 'b'};
 	struct floor_state fl;
