@@ -112,7 +112,8 @@ Test(sumlist, find_each_and_a_missing_file)
 
 	for (size_t i = 0; i < NFILES; i++) {
 		sv_sha512(FILES[i][1], strlen(FILES[i][1]), want);
-		cr_assert_eq(sv_sumlist_find(b.p, b.len, FILES[i][0], strlen(FILES[i][0]), d), SV_OK);
+		cr_assert_eq(sv_sumlist_find(b.p, b.len, FILES[i][0], strlen(FILES[i][0]), d),
+		             SV_OK);
 		cr_assert_eq(memcmp(d, want, sizeof(d)), 0, "%s", FILES[i][0]);
 	}
 	memset(d, 0x77, sizeof(d));
@@ -184,8 +185,8 @@ Test(sumlist, duplicate_entries)
 
 Test(sumlist, other_hash_algorithms)
 {
-	static const char *algs[] = {"SHA256", "SHA384", "SHA1", "MD5", "SHA512/256", "RMD160",
-	                             "SHA224", "BLAKE2B"};
+	static const char *algs[] = {"SHA256",     "SHA384", "SHA1",   "MD5",
+	                             "SHA512/256", "RMD160", "SHA224", "BLAKE2B"};
 
 	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		char line[300];
@@ -195,9 +196,10 @@ Test(sumlist, other_hash_algorithms)
 		cr_assert_eq(with_tail(line), SV_E_ALGORITHM, "%s after good lines", algs[i]);
 	}
 	/* a SHA256 line of the right length for SHA256 */
-	cr_assert_eq(check_str("SHA256 (x) = "
-	                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"),
-	             SV_E_ALGORITHM);
+	cr_assert_eq(
+	        check_str("SHA256 (x) = "
+	                  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"),
+	        SV_E_ALGORITHM);
 	/* not a hash name at all */
 	cr_assert_eq(check_str("sha512 (x) = 00\n"), SV_E_MALFORMED);
 	cr_assert_eq(check_str("SHA512(x) = 00\n"), SV_E_MALFORMED);
@@ -205,9 +207,9 @@ Test(sumlist, other_hash_algorithms)
 
 Test(sumlist, path_like_and_odd_names)
 {
-	static const char *bad[] = {"a/b",  "/vmlinuz", "..",    "../x",  "x/..",   "a..b",
-	                            "\\x",  "a\\b",     "a b",   " a",    "a\tb",   "a\x01",
-	                            "a\x7f", ".",       "a\x1b[2J", "",     "x\r"};
+	static const char *bad[] = {"a/b",   "/vmlinuz", "..",       "../x", "x/..", "a..b",
+	                            "\\x",   "a\\b",     "a b",      " a",   "a\tb", "a\x01",
+	                            "a\x7f", ".",        "a\x1b[2J", "",     "x\r"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(one_line(bad[i]), SV_E_BAD_NAME, "name \"%s\"", bad[i]);
@@ -280,9 +282,11 @@ Test(sumlist, trailing_garbage_and_bad_lines)
 	snprintf(l, sizeof(l), "SHA512 (x)) = %s\n", HEX0);
 	cr_assert_eq(with_tail(l), SV_E_MALFORMED);
 	/* a base64 digest, which signify would recode */
-	cr_assert_eq(with_tail("SHA512 (x) = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	                       "AAAAAAAAAAAAAAAAAAAAAAAAAA==\n"),
-	             SV_E_MALFORMED);
+	cr_assert_eq(
+	        with_tail(
+	                "SHA512 (x) = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	                "AAAAAAAAAAAAAAAAAAAAAAAAAA==\n"),
+	        SV_E_MALFORMED);
 	{
 		tbuf b = good_list();
 
