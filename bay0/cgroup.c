@@ -57,7 +57,7 @@ static int format_cpus(uint64_t mask, char *buf, size_t len)
 	return 0;
 }
 
-int persona_cgroup_create(const char *root, const struct passport *pp, int *dirfd,
+int persona_cgroup_create(const char *root, const struct passport *pp, bool limits, int *dirfd,
                           const char **step)
 {
 	int rootfd = -1, pfd = -1, fd = -1, r;
@@ -68,7 +68,7 @@ int persona_cgroup_create(const char *root, const struct passport *pp, int *dirf
 	if (rootfd < 0)
 		return -errno;
 	*step = "enable controllers in root subtree_control";
-	if ((r = write_at(rootfd, "cgroup.subtree_control", controllers)))
+	if (limits && (r = write_at(rootfd, "cgroup.subtree_control", controllers)))
 		goto fail;
 	*step = "mkdir personas";
 	if (mkdirat(rootfd, "personas", 0755) < 0 && errno != EEXIST) {
@@ -81,7 +81,7 @@ int persona_cgroup_create(const char *root, const struct passport *pp, int *dirf
 		goto fail;
 	}
 	*step = "enable controllers in personas subtree_control";
-	if ((r = write_at(pfd, "cgroup.subtree_control", controllers)))
+	if (limits && (r = write_at(pfd, "cgroup.subtree_control", controllers)))
 		goto fail;
 	*step = "mkdir personas/<name> (exists: an earlier purge failed)";
 	if (mkdirat(pfd, pp->name, 0755) < 0) {
@@ -93,6 +93,8 @@ int persona_cgroup_create(const char *root, const struct passport *pp, int *dirf
 		r = -errno;
 		goto fail_rmdir;
 	}
+	if (!limits)
+		goto done;
 	*step = "cpuset.cpus";
 	if ((r = format_cpus(pp->cpus, buf, sizeof buf)) || (r = write_at(fd, "cpuset.cpus", buf)))
 		goto fail_rmdir;
@@ -120,6 +122,7 @@ int persona_cgroup_create(const char *root, const struct passport *pp, int *dirf
 	*step = "memory.oom.group";
 	if ((r = write_at(fd, "memory.oom.group", "1")) && r != -ENOENT)
 		goto fail_rmdir;
+done:
 	close(pfd);
 	close(rootfd);
 	*dirfd = fd;

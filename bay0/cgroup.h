@@ -4,6 +4,8 @@
 #ifndef BAY0_CGROUP_H
 #define BAY0_CGROUP_H
 
+#include <stdbool.h>
+
 #include "passport.h"
 
 /* Enables cpuset, cpu, memory, pids in root's and personas/'s
@@ -11,8 +13,10 @@
  * a leftover means an earlier purge failed), and writes, before any process
  * joins: cpuset.cpus, cpu.max, memory.max, memory.swap.max = 0, pids.max.
  * On success *dirfd is an O_DIRECTORY fd for CLONE_INTO_CGROUP. On failure
- * the directory is removed again and *step names what failed. */
-int persona_cgroup_create(const char *root, const struct passport *pp, int *dirfd,
+ * the directory is removed again and *step names what failed. limits =
+ * false skips every controller and limit file (host tests only, see
+ * struct persona_env). */
+int persona_cgroup_create(const char *root, const struct passport *pp, bool limits, int *dirfd,
                           const char **step);
 
 /* Kills every process in the cgroup: cgroup.kill, or (kernels before 5.14)

@@ -169,6 +169,28 @@ out:
 
 /* ---- loop device over the sealed memfd -------------------------------- */
 
+/* GET_FREE may create a device that bay0's minimal /dev has no node for
+ * yet: make it from what sysfs says its numbers are. */
+static int loop_mknod(int nr, const char *dev)
+{
+	char sys[64], buf[32];
+	snprintf(sys, sizeof sys, "/sys/class/block/loop%d/dev", nr);
+	int fd = open(sys, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unsigned maj, min;
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	if (sscanf(buf, "%u:%u", &maj, &min) != 2)
+		return -EIO;
+	if (mknod(dev, S_IFBLK | 0600, makedev(maj, min)) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 static int loop_attach(struct persona *p, const char **step)
 {
 	*step = "open /dev/loop-control";
@@ -189,6 +211,8 @@ static int loop_attach(struct persona *p, const char **step)
 		snprintf(dev, sizeof dev, "/dev/loop%d", nr);
 		*step = "open /dev/loopN";
 		int fd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && loop_mknod(nr, dev) == 0)
+			fd = open(dev, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			r = -errno;
 			break;
@@ -578,7 +602,8 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 		}
 	}
 	if (env->cgroup_v2 &&
-	    (r = persona_cgroup_create(env->cgroup_root, pp, &p->cgroup_fd, &step)))
+	    (r = persona_cgroup_create(env->cgroup_root, pp, !env->cgroup_limits_off, &p->cgroup_fd,
+	                               &step)))
 		goto fail;
 	if ((r = loop_attach(p, &step)))
 		goto fail;

@@ -25,6 +25,11 @@ struct persona_env {
 	 * Spine (the build host has a cgroup v1 hybrid). */
 	const char *cgroup_root;
 	bool cgroup_v2;
+	/* Host tests only, never set by bay0: place the persona in its cgroup
+	 * (CLONE_INTO_CGROUP, cgroup namespace, cgroup.kill on purge) but write
+	 * no controller or limit file, for a cgroup2 mount whose controllers
+	 * are all held by the host's cgroup v1 hierarchies. */
+	bool cgroup_limits_off;
 	/* "/persist": holds <name>/ per persona, made and chowned on launch.
 	 * NULL: no persist available; a passport asking for it is refused. */
 	const char *persist_root;

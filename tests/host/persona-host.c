@@ -8,8 +8,10 @@
  * what the probe inside reports into PASS/FAIL lines, then checks from the
  * outside what purge must leave behind.
  *
- *   persona-host --mode probe|purge|refuse --key K.pub --passport P.sig
+ *   persona-host --mode probe|purge|refuse|launch-fails --key K.pub --passport P.sig
  *                --inventory DIR --stage DIR --persist DIR [--label L]
+ *                [--cgroup2 DIR]   mount cgroup2 there (this namespace only)
+ *                                  and place the persona in it, no limits
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,6 +34,7 @@
 
 static int fails;
 static const char *label = "";
+static bool cgroup_mode;
 
 __attribute__((format(printf, 2, 3))) static void report(bool ok, const char *fmt, ...)
 {
@@ -78,6 +82,24 @@ static int other_processes(void)
 	while (d && (e = readdir(d)))
 		if (atoi(e->d_name) > 1)
 			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Loop devices bound to something, host-wide (the test runs alone). */
+static int bound_loops(void)
+{
+	DIR *d = opendir("/sys/block");
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char p[300];
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(p, sizeof p, "/sys/block/%s/loop/backing_file", e->d_name);
+		n += access(p, F_OK) == 0;
+	}
 	if (d)
 		closedir(d);
 	return n;
@@ -133,6 +155,12 @@ static void relay(char *line, const struct persona *p)
 		       p->pp.uid);
 		return;
 	}
+	if (!strncmp(line, "info: cgroup ", 13) && cgroup_mode) {
+		/* cgroup namespace rooted at the persona's own cgroup */
+		report(!strcmp(line + 13, "0::/"), "cgroup namespace root is its cgroup (%s)",
+		       line + 13);
+		return;
+	}
 	if (!strncmp(line, "info: ", 6))
 		return;
 raw:
@@ -141,15 +169,16 @@ raw:
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: persona-host --mode probe|purge|refuse --key K --passport P "
-	                "--inventory D --stage D --persist D [--label L]\n");
+	fprintf(stderr,
+	        "usage: persona-host --mode probe|purge|refuse|launch-fails --key K --passport P "
+	        "--inventory D --stage D --persist D [--label L]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const char *mode = NULL, *key = NULL, *passport = NULL, *inv = NULL, *stage = NULL,
-	           *persist = NULL;
+	           *persist = NULL, *cg = NULL;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--mode"))
@@ -164,6 +193,8 @@ int main(int argc, char **argv)
 			stage = v;
 		else if (!strcmp(k, "--persist"))
 			persist = v;
+		else if (!strcmp(k, "--cgroup2"))
+			cg = v;
 		else if (!strcmp(k, "--label"))
 			label = v;
 		else
@@ -171,6 +202,7 @@ int main(int argc, char **argv)
 	}
 	if (!mode || !key || !passport || !inv || !stage || !persist)
 		return usage();
+	cgroup_mode = cg != NULL;
 	if (getpid() != 1) {
 		fprintf(stderr, "persona-host: must be PID 1 of a fresh PID namespace\n");
 		return 2;
@@ -210,23 +242,63 @@ int main(int argc, char **argv)
 	    listen(lsock, 1) < 0)
 		report(false, "abstract listener: %s", strerror(errno));
 
+	/* cgroup v2 without controllers: the v1 hybrid holds them all, but
+	 * placement, the cgroup namespace and cgroup.kill still work. */
+	if (cg && mount("none", cg, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		report(false, "mount cgroup2 on %s: %s", cg, strerror(errno));
+		return 1;
+	}
 	int mounts_before = count_lines("/proc/self/mountinfo");
 	int out[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return 1;
-	struct persona_env env = {.cgroup_root = NULL,
-	                          .cgroup_v2 = false,
+	struct persona_env env = {.cgroup_root = cg,
+	                          .cgroup_v2 = cg != NULL,
+	                          .cgroup_limits_off = true,
 	                          .persist_root = persist,
 	                          .stage_dir = stage,
 	                          .stdio = {-1, out[1], out[1]}};
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int loops_before = bound_loops();
 	r = persona_launch(&p, &env, err, sizeof err);
 	close(out[1]);
+	if (!strcmp(mode, "launch-fails")) {
+		/* The child failed between clone and exec: launch must say which
+		 * step, and leave nothing behind. */
+		report(r < 0 && strstr(err, "execve entry"), "launch refused naming the step: %s",
+		       r < 0 ? err : "it launched");
+		report(other_processes() == 0, "no process left (%d)", other_processes());
+		report(count_lines("/proc/self/mountinfo") == mounts_before,
+		       "bay0's mount table unchanged");
+		int waited = 0;
+		while (bound_loops() > loops_before && waited < 3000) {
+			usleep(10000);
+			waited += 10;
+		}
+		report(bound_loops() == loops_before, "loop device released (after %d ms)", waited);
+		if (cg) {
+			char d[4200];
+			snprintf(d, sizeof d, "%s/personas/%s", cg, p.pp.name);
+			report(access(d, F_OK) < 0, "cgroup removed");
+		}
+		return fails ? 1 : 0;
+	}
 	report(r == 0, "launch (%.2f ms)%s%s", ms_since(&t0), r ? ": " : "", r ? err : "");
 	if (r)
 		return 1;
 	int loop_nr = p.loop_nr;
+	char cgdir[4096] = "";
+	if (cg) {
+		char procs[64] = "", path[4200];
+		size_t n = 0;
+		snprintf(cgdir, sizeof cgdir, "%s/personas/%s", cg, p.pp.name);
+		snprintf(path, sizeof path, "%s/cgroup.procs", cgdir);
+		read_file(path, procs, sizeof procs - 1, &n);
+		procs[n] = 0;
+		report(atoi(procs) == p.pid, "entry born in personas/%s (CLONE_INTO_CGROUP)",
+		       p.pp.name);
+	}
 
 	if (!strcmp(mode, "probe")) {
 		FILE *f = fdopen(out[0], "r");
@@ -253,6 +325,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "probe"))
 		report(p.exit_status == 0, "entry exit status 0 (wait status %#x)", p.exit_status);
 	report(other_processes() == 0, "no process of the persona left (%d)", other_processes());
+	if (cg)
+		report(access(cgdir, F_OK) < 0 && errno == ENOENT, "cgroup personas/%s removed",
+		       p.pp.name);
 	report(count_lines("/proc/self/mountinfo") == mounts_before,
 	       "bay0's mount table unchanged (%d lines)", mounts_before);
 	/* The loop device clears once the mount namespace is gone; that is

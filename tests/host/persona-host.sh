@@ -96,12 +96,41 @@ sed 's/^pids.max 32$/pids.max 33/' "$T"/probe.passport >"$T"/tamper.passport
 
 run() {
 	local mode=$1 pp=$2 label=$3
+	shift 3
 	unshare --pid --fork --mount --mount-proc "$B"/tests/persona-host --mode "$mode" \
 		--key "$T"/k.pub --passport "$T/$pp.passport" --inventory "$T"/inv \
-		--stage "$(realpath "$T"/stage)" --persist "$(realpath "$T"/persist)" --label "$label" ||
-		rc=1
+		--stage "$(realpath "$T"/stage)" --persist "$(realpath "$T"/persist)" --label "$label" \
+		"$@" || rc=1
 }
+passport exec "name exec
+image test.img $HASH
+entry /bin/persona-probe --persist rw+exec --dev null
+cores 1
+memory.max 64M
+pids.max 32
+devices null
+persist rw+exec
+uid 4242
+gid 4243
+" k
+passport noentry "name noentry
+image test.img $HASH
+entry /bin/no-such-entry
+cores 1
+memory.max 64M
+pids.max 32
+" k
 run probe probe "probe(devices,persist rw)"
+run probe exec "probe(persist rw+exec,explicit ids)"
+run launch-fails noentry "missing entry"
+CG=$(realpath "$T")/cgroup2
+mkdir -p "$CG"
+if grep -qw cgroup2 /proc/filesystems; then
+	run probe bare "probe(cgroup2 placement)" --cgroup2 "$CG"
+	run purge tree "purge via cgroup.kill" --cgroup2 "$CG"
+else
+	echo "SKIP: persona cgroup2 placement (kernel has no cgroup2)"
+fi
 run probe bare "probe(no devices,no persist)"
 run purge tree "purge of a running tree"
 run refuse tamper "tampered passport"

@@ -149,6 +149,13 @@ static void check_identity(void)
 	char cwd[256];
 	result("cwd inside root", getcwd(cwd, sizeof cwd) && !strcmp(cwd, "/") ? NULL : "getcwd %s",
 	       strerror(errno));
+	FILE *cg = fopen("/proc/self/cgroup", "r");
+	char cl[256];
+	while (cg && fgets(cl, sizeof cl, cg))
+		if (!strncmp(cl, "0::", 3)) /* the v2 line, as the persona sees it */
+			printf("info: cgroup %.*s\n", (int)strcspn(cl, "\n"), cl);
+	if (cg)
+		fclose(cg);
 	static const char *const ns[] = {"mnt", "pid", "net", "ipc", "uts", "cgroup", "user"};
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
 		char p[64];
