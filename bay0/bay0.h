@@ -67,6 +67,7 @@ int mount_efivarfs(void);
 /* dev.c */
 int dev_populate(void);
 int dev_node_from_sys(const char *sys_dev_file, const char *node, mode_t mode);
+int dev_add_loops(void);
 /* modules.c */
 int modules_load(const struct bay0 *b);
 /* harden.c */

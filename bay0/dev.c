@@ -5,6 +5,7 @@
  * reachable.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,5 +82,44 @@ int dev_node_from_sys(const char *sys_dev_file, const char *node, mode_t mode)
 		return -errno;
 	if (chmod(node, mode) < 0)
 		return -errno;
+	return 0;
+}
+
+/* The persona launcher binds each verified image to a loop device. Made after
+ * the modules are in (loop may be one): loop-control plus a node for every
+ * loop device the kernel has now (Debian makes 8 at load). */
+int dev_add_loops(void)
+{
+	DIR *d;
+	struct dirent *de;
+	unsigned n = 0;
+	int r;
+
+	if (access("/sys/class/misc/loop-control/dev", F_OK) < 0) {
+		log_line("/dev: no loop-control (loop driver not loaded)");
+		return 0;
+	}
+	r = dev_node_from_sys("/sys/class/misc/loop-control/dev", "/dev/loop-control", 0600);
+	if (r)
+		return r;
+	d = opendir("/sys/class/block");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char sys[300], node[300];
+
+		if (strncmp(de->d_name, "loop", 4) || !de->d_name[4])
+			continue;
+		snprintf(sys, sizeof(sys), "/sys/class/block/%s/dev", de->d_name);
+		snprintf(node, sizeof(node), "/dev/%s", de->d_name);
+		r = dev_node_from_sys(sys, node, 0600);
+		if (r) {
+			closedir(d);
+			return r;
+		}
+		n++;
+	}
+	closedir(d);
+	log_line("/dev: loop-control and %u loop devices", n);
 	return 0;
 }

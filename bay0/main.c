@@ -163,6 +163,7 @@ int main(void)
 	read_config(&b);
 	step(&b, power_cad_off(&b), "ctrl-alt-del off");
 	step(&b, modules_load(&b), "load modules");
+	step(&b, dev_add_loops(), "loop device nodes");
 	step(&b, harden_sysctls(&b, "/proc/sys"), "harden sysctls");
 	step(&b, mount_seal_root(), "make the root read-only");
 	log_line("root read-only");

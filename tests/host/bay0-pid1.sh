@@ -142,10 +142,10 @@ else
 		     END { exit !(f["ro"] && f["nosuid"] && f["nodev"]) }' "$MI"
 	check "/dev is a tmpfs, not devtmpfs" \
 		awk '$5 == "/dev" { for (i = 7; $i != "-"; i++); t = $(i + 1) } END { exit t != "tmpfs" }' "$MI"
-	devs=$(cd "/proc/$BPID/root/dev" && ls | sort | tr '\n' ' ')
-	want=$( (printf '%s\n' console fd full kmsg null random tty urandom zero
-		[ -n "$LOOPDEV" ] && basename "$LOOPDEV") | sort | tr '\n' ' ')
-	check "/dev holds only the listed nodes and the /persist disk ($devs)" \
+	devs=$(cd "/proc/$BPID/root/dev" && ls | grep -v '^loop[0-9]' | sort | tr '\n' ' ')
+	want=$( (printf '%s\n' console fd full kmsg null random tty urandom zero loop-control
+		[ -n "$LOOPDEV" ] && basename "$LOOPDEV") | grep -v '^loop[0-9]' | sort | tr '\n' ' ')
+	check "/dev holds only the listed nodes, loop devices and the /persist disk ($devs)" \
 		test "$devs" = "$want"
 	check "/dev/null is 1:3, mode 666" \
 		test "$(stat -c '%t:%T %a' "/proc/$BPID/root/dev/null")" = "1:3 666"
