@@ -90,7 +90,8 @@ static struct buf read_whole(const char *name, size_t cap)
 	if (strcmp(name, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		die("%s: %s", name, strerror(errno));
+		die("%s: %s", name,
+		    errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
 	if (fstat(fd, &st) == -1)
 		die("%s: %s", name, strerror(errno));
 	if (S_ISDIR(st.st_mode))
