@@ -7,7 +7,8 @@
  */
 #include "sv.h"
 
-static const uint64_t K[80] = {
+/* Aligned so that the schedule can read K two words at a time. */
+static const uint64_t K2[80] __attribute__((aligned(16))) = {
         0x428a2f98d728ae22ull, 0x7137449123ef65cdull, 0xb5c0fbcfec4d3b2full, 0xe9b5dba58189dbbcull,
         0x3956c25bf348b538ull, 0x59f111f1b605d019ull, 0x923f82a4af194f9bull, 0xab1c5ed5da6d8118ull,
         0xd807aa98a3030242ull, 0x12835b0145706fbeull, 0x243185be4ee4b28cull, 0x550c7dc3d5ffb4e2ull,
@@ -55,60 +56,131 @@ static inline uint64_t ror(uint64_t x, unsigned n)
 	return (x >> n) | (x << (64 - n));
 }
 
-#define S0(x) (ror((x), 28) ^ ror((x), 34) ^ ror((x), 39))
-#define S1(x) (ror((x), 14) ^ ror((x), 18) ^ ror((x), 41))
-#define s0(x) (ror((x), 1) ^ ror((x), 8) ^ ((x) >> 7))
-#define s1(x) (ror((x), 19) ^ ror((x), 61) ^ ((x) >> 6))
-/* Ch and Maj in their cheapest equivalent forms. */
+#define S0(x) ror(ror(ror((x), 5) ^ (x), 6) ^ (x), 28)
+#define S1(x) ror(ror(ror((x), 23) ^ (x), 4) ^ (x), 14)
+/* Ch in its cheapest form. Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and this
+ * round's a ^ b is the next round's b ^ c: each round computes one XOR and
+ * hands it on (ab_ is written, bc_ read; the two swap roles every round). */
 #define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
-#define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
 
 /* One round; the caller rotates the roles of a..h by argument order. */
-#define ROUND(a, b, c, d, e, f, g, h, k, w)                                                        \
+#define ROUND(a, b, c, d, e, f, g, h, wk, ab_, bc_)                                                \
 	do {                                                                                       \
-		uint64_t t1_ = (h) + S1(e) + CH((e), (f), (g)) + (k) + (w);                        \
+		uint64_t t1_ = (h) + S1(e) + CH((e), (f), (g)) + (wk);                             \
+		(ab_) = (a) ^ (b);                                                                 \
 		(d) += t1_;                                                                        \
-		(h) = t1_ + S0(a) + MAJ((a), (b), (c));                                            \
+		(h) = t1_ + S0(a) + ((b) ^ ((ab_) & (bc_)));                                       \
 	} while (0)
 
-/* Schedule word t (t >= 16) in place in the 16-word window. */
-#define SCHED(t) (W[(t)&15] += s1(W[((t)-2) & 15]) + W[((t)-7) & 15] + s0(W[((t)-15) & 15]))
+/* Two 64-bit lanes: plain SSE2 on x86-64 (which every UEFI machine has),
+ * generic code elsewhere. */
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
 
-#define EIGHT(t, wexpr)                                                                            \
+static inline v2u64 vror(v2u64 x, unsigned n)
+{
+	return (x >> n) | (x << (64 - n));
+}
+
+/* sigma0 and sigma1 of FIPS 180-4 (4.12), (4.13), two words at a time. */
+static inline v2u64 vs0(v2u64 x)
+{
+	return vror(x, 1) ^ vror(x, 8) ^ (x >> 7);
+}
+
+static inline v2u64 vs1(v2u64 x)
+{
+	return vror(x, 19) ^ vror(x, 61) ^ (x >> 6);
+}
+
+#define WK(t) (wk[(t) / 2][(t) % 2])
+
+/*
+ * The message schedule runs two words at a time in vector registers, K
+ * added, sixteen words ahead of the rounds that consume them. Its shifts
+ * then go to the vector units while the rounds' rotates keep the scalar
+ * shift ports busy; with a scalar schedule those ports are the bottleneck.
+ * X[i] holds (W[2j], W[2j+1]) for the latest step j with j % 8 == i; step
+ * j needs X for j-1 and j-8 and the unaligned pairs (W[2j-15], W[2j-14])
+ * and (W[2j-7], W[2j-6]), each spliced from two neighbours. i is a
+ * constant in every expansion, so X stays in registers.
+ */
+#define STEP(j, i)                                                                                 \
 	do {                                                                                       \
-		ROUND(a, b, c, d, e, f, g, h, K[(t) + 0], wexpr((t) + 0));                         \
-		ROUND(h, a, b, c, d, e, f, g, K[(t) + 1], wexpr((t) + 1));                         \
-		ROUND(g, h, a, b, c, d, e, f, K[(t) + 2], wexpr((t) + 2));                         \
-		ROUND(f, g, h, a, b, c, d, e, K[(t) + 3], wexpr((t) + 3));                         \
-		ROUND(e, f, g, h, a, b, c, d, K[(t) + 4], wexpr((t) + 4));                         \
-		ROUND(d, e, f, g, h, a, b, c, K[(t) + 5], wexpr((t) + 5));                         \
-		ROUND(c, d, e, f, g, h, a, b, K[(t) + 6], wexpr((t) + 6));                         \
-		ROUND(b, c, d, e, f, g, h, a, K[(t) + 7], wexpr((t) + 7));                         \
+		v2u64 w15_ = __builtin_shufflevector(X[(i)&7], X[((i) + 1) & 7], 1, 2);            \
+		v2u64 w7_ = __builtin_shufflevector(X[((i) + 4) & 7], X[((i) + 5) & 7], 1, 2);     \
+		X[(i)&7] += vs1(X[((i) + 7) & 7]) + w7_ + vs0(w15_);                               \
+		wk[(j)] = X[(i)&7] + kv[(j)];                                                      \
 	} while (0)
 
-#define WLOAD(t) (W[(t)&15])
+#define EIGHT(t)                                                                                   \
+	do {                                                                                       \
+		ROUND(a, b, c, d, e, f, g, h, WK((t) + 0), m0, m1);                                \
+		ROUND(h, a, b, c, d, e, f, g, WK((t) + 1), m1, m0);                                \
+		ROUND(g, h, a, b, c, d, e, f, WK((t) + 2), m0, m1);                                \
+		ROUND(f, g, h, a, b, c, d, e, WK((t) + 3), m1, m0);                                \
+		ROUND(e, f, g, h, a, b, c, d, WK((t) + 4), m0, m1);                                \
+		ROUND(d, e, f, g, h, a, b, c, WK((t) + 5), m1, m0);                                \
+		ROUND(c, d, e, f, g, h, a, b, WK((t) + 6), m0, m1);                                \
+		ROUND(b, c, d, e, f, g, h, a, WK((t) + 7), m1, m0);                                \
+	} while (0)
 
-/* Compresses nblocks consecutive 128-byte blocks into h. */
+/* Rounds t .. t+7 with schedule steps 8 + t/2 .. 11 + t/2 between them. */
+#define EIGHT_STEP(t)                                                                              \
+	do {                                                                                       \
+		ROUND(a, b, c, d, e, f, g, h, WK((t) + 0), m0, m1);                                \
+		ROUND(h, a, b, c, d, e, f, g, WK((t) + 1), m1, m0);                                \
+		STEP(8 + (t) / 2, (t) / 2);                                                        \
+		ROUND(g, h, a, b, c, d, e, f, WK((t) + 2), m0, m1);                                \
+		ROUND(f, g, h, a, b, c, d, e, WK((t) + 3), m1, m0);                                \
+		STEP(9 + (t) / 2, 1 + (t) / 2);                                                    \
+		ROUND(e, f, g, h, a, b, c, d, WK((t) + 4), m0, m1);                                \
+		ROUND(d, e, f, g, h, a, b, c, WK((t) + 5), m1, m0);                                \
+		STEP(10 + (t) / 2, 2 + (t) / 2);                                                   \
+		ROUND(c, d, e, f, g, h, a, b, WK((t) + 6), m0, m1);                                \
+		ROUND(b, c, d, e, f, g, h, a, WK((t) + 7), m1, m0);                                \
+		STEP(11 + (t) / 2, 3 + (t) / 2);                                                   \
+	} while (0)
+
+/* Compresses nblocks consecutive 128-byte blocks into h8. */
 static void compress(uint64_t h8[8], const uint8_t *p, size_t nblocks)
 {
-	uint64_t W[16];
+	const v2u64 *kv = (const v2u64 *)(const void *)K2;
+	v2u64 wk[40], X[8];
 
 	while (nblocks--) {
 		uint64_t a = h8[0], b = h8[1], c = h8[2], d = h8[3];
 		uint64_t e = h8[4], f = h8[5], g = h8[6], h = h8[7];
+		uint64_t m0, m1 = b ^ c;
 
-		for (int i = 0; i < 16; i++)
-			W[i] = load_be64(p + 8 * i);
-		EIGHT(0, WLOAD);
-		EIGHT(8, WLOAD);
-		EIGHT(16, SCHED);
-		EIGHT(24, SCHED);
-		EIGHT(32, SCHED);
-		EIGHT(40, SCHED);
-		EIGHT(48, SCHED);
-		EIGHT(56, SCHED);
-		EIGHT(64, SCHED);
-		EIGHT(72, SCHED);
+		/* Written out rather than looped: with every index a constant,
+		 * the compiler keeps X in registers. */
+		X[0] = (v2u64){load_be64(p + 0), load_be64(p + 8)};
+		X[1] = (v2u64){load_be64(p + 16), load_be64(p + 24)};
+		X[2] = (v2u64){load_be64(p + 32), load_be64(p + 40)};
+		X[3] = (v2u64){load_be64(p + 48), load_be64(p + 56)};
+		X[4] = (v2u64){load_be64(p + 64), load_be64(p + 72)};
+		X[5] = (v2u64){load_be64(p + 80), load_be64(p + 88)};
+		X[6] = (v2u64){load_be64(p + 96), load_be64(p + 104)};
+		X[7] = (v2u64){load_be64(p + 112), load_be64(p + 120)};
+		wk[0] = X[0] + kv[0];
+		wk[1] = X[1] + kv[1];
+		wk[2] = X[2] + kv[2];
+		wk[3] = X[3] + kv[3];
+		wk[4] = X[4] + kv[4];
+		wk[5] = X[5] + kv[5];
+		wk[6] = X[6] + kv[6];
+		wk[7] = X[7] + kv[7];
+
+		EIGHT_STEP(0);
+		EIGHT_STEP(8);
+		EIGHT_STEP(16);
+		EIGHT_STEP(24);
+		EIGHT_STEP(32);
+		EIGHT_STEP(40);
+		EIGHT_STEP(48);
+		EIGHT_STEP(56);
+		EIGHT(64);
+		EIGHT(72);
 
 		h8[0] += a;
 		h8[1] += b;
