@@ -83,3 +83,23 @@ check-fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)
 
 DEPS_PKGS += libssl-dev libsodium-dev
+
+# ---- Speed: verify/ beside OpenSSL and libsodium (tests/bench/) ----------
+BENCH_VERIFY := $(B)/bench/bench_verify
+$(BENCH_VERIFY): tests/bench/bench_verify.c $(LIBSV_HOST) $(VERIFY_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iverify $< $(LIBSV_HOST) $(HOST_LDFLAGS) -lcrypto -lsodium -o $@
+
+.PHONY: bench-verify verify-gen-table
+bench-verify: $(BENCH_VERIFY) | deps
+	@$(BENCH_VERIFY)
+BENCHES += bench-verify
+
+# Regenerates verify/ed25519_base.h (the base point's odd multiples) with
+# verify's own point code; the unit tests check the committed table.
+$(B)/verify/gen_base_table: verify/gen/gen_base_table.c verify/fe25519.h verify/ge25519.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $< -o $@
+verify-gen-table: $(B)/verify/gen_base_table
+	$< > verify/ed25519_base.h.tmp && clang-format -i verify/ed25519_base.h.tmp && \
+		mv verify/ed25519_base.h.tmp verify/ed25519_base.h
