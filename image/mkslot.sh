@@ -70,7 +70,8 @@ signify-openbsd -S -e -s "$sec" -m "$tmp/.list" -x "$tmp/SHA512.sig"
 rm "$tmp/.list"
 if [ -n "$pub" ]; then
 	[ -f "$pub" ] || die "no public key $pub"
-	(cd "$tmp" && signify-openbsd -C -p "$(realpath "$pub")" -x SHA512.sig >/dev/null) ||
+	pub=$(realpath "$pub")
+	(cd "$tmp" && signify-openbsd -C -p "$pub" -x SHA512.sig >/dev/null) ||
 		die "signify-openbsd -C refuses the slot just made"
 fi
 chmod 0755 "$tmp"

@@ -28,6 +28,8 @@
 #   0 poweroff   the guest powered the machine off
 #   2 resets     the guest kept resetting: --max-boots reached
 #   3 matched    a line matched --until; the harness stopped the VM
+#   5 crash      the firmware printed a CPU exception (OVMF then hangs for
+#                ever); the harness stopped the VM at once
 #   124 timeout  --timeout reached; the harness stopped the VM
 #   1            harness or QEMU error (see the messages above)
 #
@@ -155,14 +157,23 @@ now_us() {
 # stops the VM at the first --until match.
 mkfifo "$work/serial"
 reader() {
-	local line us
+	local line us stamped
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line//$'\r'/}
 		us=$(($(now_us) - start_us))
-		printf -v line '[%4d.%03d] %s' $((us / 1000000)) $((us % 1000000 / 1000)) "$line"
-		printf '%s\n' "$line" >>"$log"
-		[ "$live" = 0 ] || printf '%s\n' "$line"
-		if [ -n "$until" ] && [ ! -e "$work/matched" ] && [[ ${line#* } =~ $until ]]; then
+		printf -v stamped '[%4d.%03d] %s' $((us / 1000000)) $((us % 1000000 / 1000)) "$line"
+		printf '%s\n' "$stamped" >>"$log"
+		[ "$live" = 0 ] || printf '%s\n' "$stamped"
+		# Match without the firmware's ANSI screen sequences, which can
+		# share a line with the first thing the loader prints.
+		# OVMF's exception handler prints this banner, then dead-loops:
+		# nothing more will happen in this VM.
+		if [[ $line == *'!!!! X64 Exception Type'* ]] && [ ! -e "$work/crashed" ]; then
+			: >"$work/crashed"
+			kill "$qpid" 2>/dev/null || true
+		fi
+		if [ -n "$until" ] && [ ! -e "$work/matched" ] &&
+			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $until ]]; then
 			: >"$work/matched"
 			kill "$qpid" 2>/dev/null || true
 		fi
@@ -179,7 +190,7 @@ end=
 boots=1
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.2
-	[ -e "$work/matched" ] && break
+	[ -e "$work/matched" ] || [ -e "$work/crashed" ] && break
 	boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
 	[ "${boots:-0}" -ge 1 ] || boots=1
 	if [ "$boots" -gt "$max_boots" ]; then
@@ -202,6 +213,8 @@ boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
 [ "$end" != resets ] || boots=$max_boots
 if [ -e "$work/matched" ]; then
 	end=matched
+elif [ -e "$work/crashed" ]; then
+	end=crash
 elif [ -z "$end" ]; then
 	if [ "$qrc" = 0 ]; then
 		end=poweroff
@@ -217,6 +230,7 @@ case $end in
 poweroff) exit 0 ;;
 resets) exit 2 ;;
 matched) exit 3 ;;
+crash) exit 5 ;;
 timeout) exit 124 ;;
 *) exit 1 ;;
 esac
