@@ -101,5 +101,5 @@ $(B)/verify/gen_base_table: verify/gen/gen_base_table.c verify/fe25519.h verify/
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $< -o $@
 verify-gen-table: $(B)/verify/gen_base_table
-	$< > verify/ed25519_base.h.tmp && clang-format -i verify/ed25519_base.h.tmp && \
+	$< > verify/ed25519_base.h.tmp && clang-format -i --assume-filename=verify/ed25519_base.h verify/ed25519_base.h.tmp && \
 		mv verify/ed25519_base.h.tmp verify/ed25519_base.h
