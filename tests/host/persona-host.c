@@ -10,6 +10,7 @@
  *
  *   persona-host --mode probe|purge|refuse|launch-fails --key K.pub --passport P.sig
  *                --inventory DIR --stage DIR --persist DIR [--label L]
+ *                [--abstract NAME] listen there (the probe must not reach it)
  *                [--cgroup2 DIR]   mount cgroup2 there (this namespace only)
  *                                  and place the persona in it, no limits
  */
@@ -178,7 +179,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode = NULL, *key = NULL, *passport = NULL, *inv = NULL, *stage = NULL,
-	           *persist = NULL, *cg = NULL;
+	           *persist = NULL, *cg = NULL, *abstract = "bay0-test";
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--mode"))
@@ -193,6 +194,8 @@ int main(int argc, char **argv)
 			stage = v;
 		else if (!strcmp(k, "--persist"))
 			persist = v;
+		else if (!strcmp(k, "--abstract"))
+			abstract = v;
 		else if (!strcmp(k, "--cgroup2"))
 			cg = v;
 		else if (!strcmp(k, "--label"))
@@ -237,8 +240,10 @@ int main(int argc, char **argv)
 	/* bay0's side of the abstract-socket check (escape item 10). */
 	int lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	memcpy(sa.sun_path + 1, "bay0-test", 9);
-	if (bind(lsock, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + 10) < 0 ||
+	size_t alen = strlen(abstract) < sizeof sa.sun_path - 1 ? strlen(abstract) : 0;
+	memcpy(sa.sun_path + 1, abstract, alen);
+	if (bind(lsock, (struct sockaddr *)&sa,
+	         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + alen)) < 0 ||
 	    listen(lsock, 1) < 0)
 		report(false, "abstract listener: %s", strerror(errno));
 
@@ -301,15 +306,37 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(mode, "probe")) {
-		FILE *f = fdopen(out[0], "r");
+		/* A broken containment can make the probe hang (a clone that
+		 * should have failed): give it a deadline, then purge. */
 		char line[1024];
-		while (fgets(line, sizeof line, f)) {
-			line[strcspn(line, "\n")] = 0;
-			relay(line, &p);
+		size_t have = 0;
+		struct timespec start;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		for (;;) {
+			int left = 60000 - (int)ms_since(&start);
+			struct pollfd pf = {.fd = out[0], .events = POLLIN};
+			if (left <= 0 || poll(&pf, 1, left) <= 0) {
+				report(false, "probe finished within 60 s");
+				break;
+			}
+			ssize_t n = read(out[0], line + have, sizeof line - 1 - have);
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+			line[have] = 0;
+			char *nl;
+			while ((nl = strchr(line, '\n'))) {
+				*nl = 0;
+				relay(line, &p);
+				have -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, have + 1);
+			}
+			if (have == sizeof line - 1)
+				have = 0; /* an over-long line: drop it */
 		}
-		fclose(f);
+		close(out[0]);
 		struct pollfd pf = {.fd = p.pidfd, .events = POLLIN};
-		poll(&pf, 1, 10000);
+		poll(&pf, 1, 5000);
 	} else {
 		/* purge mode: the entry forks a tree that would outlive it;
 		 * give it time to start, then purge it while it runs. */

@@ -45,6 +45,8 @@ cp "$T"/inv/test.img "$T"/inv/tampered.img
 size=$(stat -c %s "$T"/inv/tampered.img)
 printf '\x55' | dd of="$T"/inv/tampered.img bs=1 seek=$((size - 100)) conv=notrunc status=none
 
+# bay0's side listens on this abstract name in the host's network namespace.
+ABS=bay0-test-$$
 signify-openbsd -G -n -p "$T"/k.pub -s "$T"/k.sec -c "persona test key" || exit 1
 signify-openbsd -G -n -p "$T"/other.pub -s "$T"/other.sec -c "another key" || exit 1
 
@@ -55,7 +57,7 @@ passport() {
 }
 passport probe "name probe
 image test.img $HASH
-entry /bin/persona-probe --dev null,zero,urandom --persist rw --abstract bay0-test
+entry /bin/persona-probe --dev null,zero,urandom --persist rw --abstract $ABS
 cores 1
 memory.max 64M
 pids.max 32
@@ -64,7 +66,7 @@ persist rw
 " k
 passport bare "name bare
 image test.img $HASH
-entry /bin/persona-probe --persist none
+entry /bin/persona-probe --persist none --abstract $ABS
 cores 1
 memory.max 64M
 pids.max 32
@@ -100,11 +102,11 @@ run() {
 	unshare --pid --fork --mount --mount-proc "$B"/tests/persona-host --mode "$mode" \
 		--key "$T"/k.pub --passport "$T/$pp.passport" --inventory "$T"/inv \
 		--stage "$(realpath "$T"/stage)" --persist "$(realpath "$T"/persist)" --label "$label" \
-		"$@" || rc=1
+		--abstract "$ABS" "$@" || rc=1
 }
 passport exec "name exec
 image test.img $HASH
-entry /bin/persona-probe --persist rw+exec --dev null
+entry /bin/persona-probe --persist rw+exec --dev null --abstract $ABS
 cores 1
 memory.max 64M
 pids.max 32
