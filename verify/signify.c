@@ -228,7 +228,7 @@ sv_result sv_sumlist_next(sv_sumlist *it, sv_sum *out, bool *done)
 	uint8_t digest[SV_SHA512_LEN];
 	sv_result r;
 
-	if (it->off == it->len) {
+	if (it->off >= it->len) { /* >=: a corrupted iterator ends, never underflows */
 		*done = true;
 		return SV_OK;
 	}
