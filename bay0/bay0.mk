@@ -28,6 +28,7 @@ BAY0_TEST := $(B)/bay0/bay0-test
 # The trusted key, compiled in as bytes of its .pub file. keys/keys.mk is
 # read after this file and sets the same default.
 SLOT_PUB ?= keys/dev/spine-slot-DEVELOPMENT.pub
+SLOT_SEC ?= keys/dev/spine-slot-DEVELOPMENT.sec
 $(B)/bay0/gen/slotkey.h: $(SLOT_PUB)
 	@mkdir -p $(@D)
 	{ echo '/* Generated from $(SLOT_PUB) by bay0/bay0.mk. */'; \
@@ -67,8 +68,10 @@ check-unit-bay0: $(BAY0_UNIT)
 # shared library.
 check-bay0-release: $(BAY0) $(BAY0_TEST)
 	@tests/host/bay0-release.sh $(BAY0) $(BAY0_TEST)
-# bay0 as PID 1 of a fresh PID + mount namespace (root; tests/host/bay0-pid1.sh).
-check-host-bay0: $(BAY0) $(BAY0_TEST)
-	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST)
+# bay0 as PID 1 of a fresh PID + mount namespace (root; tests/host/bay0-pid1.sh),
+# with personas whose passports the slot key signs.
+check-host-bay0: $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
+	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
 
-DEPS_PKGS += libseccomp-dev libcap-dev libcriterion-dev e2fsprogs util-linux
+DEPS_PKGS += libseccomp-dev libcap-dev libcriterion-dev e2fsprogs util-linux erofs-utils \
+	busybox-static signify-openbsd binutils

@@ -13,7 +13,9 @@
 # SIGINT (poweroff, 130). Needs root; prints PASS/FAIL/SKIP lines.
 set -u
 BAY0=${1:?usage: $0 bay0 bay0-test}
-BAY0_TEST=${2:?usage: $0 bay0 bay0-test}
+BAY0_TEST=${2:?usage: $0 bay0 bay0-test [slot.sec]}
+# The secret half of the key compiled into bay0, to sign test passports.
+SLOT_SEC=${3:-keys/dev/spine-slot-DEVELOPMENT.sec}
 fails=0
 pass() { echo "PASS: bay0 pid1: $*"; }
 fail() { echo "FAIL: bay0 pid1: $*"; fails=$((fails + 1)); }
@@ -36,7 +38,7 @@ cleanup() {
 	# bay0 is PID 1 of its namespace: SIGKILL from here ends all of it.
 	[ -n "$UPID" ] && [ -n "$BPID" ] && kill -KILL "$BPID" 2>/dev/null
 	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
-	rm -rf "$W"
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 
@@ -241,5 +243,81 @@ start "$R" "$LOG"
 finish
 check "no /etc/spine.conf at all: fatal, reboot (rc $RC)" \
 	test "$RC" = 129 -a -n "$(grep -F 'bay0: fatal: /etc/spine.conf: No such file' "$LOG")"
+
+# ---- 4. personas under bay0 -------------------------------------------------
+# Real passports signed with the slot key, an erofs image of busybox-static;
+# the launcher runs without cgroup limits here (the host has cgroup v1).
+persona_cases() {
+	local inv=$R/inventory img hash
+	mkroot "$R" "$BAY0" ""
+	# Mount points the launcher needs in a read-only image.
+	mkdir -p "$W"/img/{bin,etc,dev,proc,tmp,run,persist} "$inv"
+	cp /bin/busybox "$W/img/bin/busybox"
+	for a in sh sleep echo; do ln -sf busybox "$W/img/bin/$a"; done
+	printf 'echo hello from hello\necho second line\nexit 3\n' >"$W/img/etc/hello.sh"
+	mkfs.erofs --quiet --all-root "$inv/test.img" "$W/img" >/dev/null || return 1
+	hash=$(sha512sum "$inv/test.img" | cut -d' ' -f1)
+	pp() { # pp <name> <extra directives>
+		printf 'name %s\nimage test.img %s\n%scores 1\nmemory.max 64M\npids.max 16\n' \
+			"$1" "$hash" "$2" >"$W/$1.txt"
+		signify-openbsd -S -e -s "$SLOT_SEC" -m "$W/$1.txt" -x "$inv/$1.passport"
+	}
+	pp hello $'entry /bin/sh /etc/hello.sh\n' || return 1
+	pp sleeper $'entry /bin/sleep 1000\nlifetime 2\n' || return 1
+	pp stay $'entry /bin/sleep 1000\npersist rw\n' || return 1
+	# A passport whose signed body was changed afterwards.
+	pp forged $'entry /bin/sleep 1000\n' || return 1
+	sed -i 's/^cores 1$/cores 2/' "$inv/forged.passport"
+	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" \
+		"persona /inventory/hello.passport" "persona /inventory/sleeper.passport" \
+		"persona /inventory/stay.passport" "persona /inventory/forged.passport" \
+		>"$R/etc/spine.conf"
+	LOG=$W/personas.log
+	start "$R" "$LOG"
+	if ! wait_line "$LOG" "bay0: ready" 20; then
+		fail "personas: bay0 reaches ready"
+		sed 's/^/    /' "$LOG"
+		return 0
+	fi
+	check "personas: three started, the forged one refused" \
+		grep -qF "bay0: personas started: 3 of 4" "$LOG"
+	check "personas: forged passport refused with a reason" \
+		grep -qE "^bay0: persona /inventory/forged.passport refused: .+" "$LOG"
+	check "personas: started line with pid" grep -qE "^bay0: persona hello started pid [0-9]+$" "$LOG"
+	wait_line "$LOG" "bay0: persona hello purged" 5
+	check "personas: output relayed with the persona's name" \
+		grep -qxF "bay0: [hello] hello from hello" "$LOG"
+	check "personas: exit purges, with the status" \
+		grep -qxF "bay0: persona hello purged: exited status 3" "$LOG"
+	# The sleeper's host pid, from the namespace pid bay0 logged.
+	local nspid hpid=
+	nspid=$(sed -n 's/^bay0: persona sleeper started pid \([0-9]*\)$/\1/p' "$LOG")
+	for c in $(pgrep -P "$BPID"); do
+		[ "$(awk '/^NSpid/ { print $3 }' "/proc/$c/status" 2>/dev/null)" = "$nspid" ] && hpid=$c
+	done
+	check "personas: lifetime ends in purge" \
+		wait_line "$LOG" "bay0: persona sleeper purged: lifetime ended" 6
+	check "personas: the purged persona's process is gone, bay0 runs on" \
+		test -n "$hpid" -a ! -e "/proc/$hpid" -a -e "/proc/$BPID"
+	if [ "$PERSIST" != "persist off" ]; then
+		local want_uid
+		want_uid=$(stat -c %u "/proc/$(pgrep -P "$BPID" -x sleep | head -1)" 2>/dev/null)
+		check "personas: /persist/stay is the persona's uid ($want_uid), 0700" \
+			test -n "$want_uid" -a "$want_uid" != 0 -a \
+			"$(stat -c '%u %a' "/proc/$BPID/root/persist/stay")" = "$want_uid 700"
+	fi
+	kill -TERM "$BPID"
+	finish
+	check "personas: SIGTERM purges the running persona first" \
+		awk '/bay0: persona stay purged: SIGTERM/ { p = NR } /bay0: powering off/ { o = NR }
+		     END { exit !(p && o && p < o) }' "$LOG"
+	check "personas: SIGTERM ends in power-off (rc $RC)" test "$RC" = 130
+}
+if [ ! -r "$SLOT_SEC" ] || ! command -v signify-openbsd >/dev/null || ! command -v mkfs.erofs >/dev/null ||
+	[ ! -x /bin/busybox ] || ! grep -qw erofs /proc/filesystems; then
+	skip "personas under bay0" "needs $SLOT_SEC, signify-openbsd, mkfs.erofs, busybox-static, erofs"
+elif ! persona_cases; then
+	fail "personas: could not build the test image or passports"
+fi
 
 [ "$fails" = 0 ]
