@@ -177,6 +177,14 @@ else
 	fail "embedded, failure changed the existing -m file"
 fi
 rm -f out.spine
+"$SV" -q -V -e -p k1.pub -x msg.esig -m out.spine
+"$SV" -q -V -e -p k2.pub -x msg.esig -m out.spine 2>/dev/null
+if cmp -s out.spine msg && [ -z "$(ls -A | grep '^\.out\.spine\.')" ]; then
+	pass "embedded, -m written whole, no temporary file left behind"
+else
+	fail "embedded, -m output wrong or a temporary file left: $(ls -A | grep '^\.out' | tr '\n' ' ')"
+fi
+rm -f out.spine
 
 # ---- checksum lists -----------------------------------------------------
 cd slot || exit 1
