@@ -53,10 +53,16 @@ int watchdog_open(struct bay0 *b)
 	t = (int)b->conf.watchdog_sec;
 	if (!(info.options & WDIOF_SETTIMEOUT) || ioctl(fd, WDIOC_SETTIMEOUT, &t) < 0) {
 		/* Keep the device's own timeout, and feed against it. */
-		if (ioctl(fd, WDIOC_GETTIMEOUT, &t) < 0 || t <= 0) {
-			r = -errno ? -errno : -EINVAL;
+		if (ioctl(fd, WDIOC_GETTIMEOUT, &t) < 0)
+			t = -errno;
+		else if (t <= 0)
+			t = -EINVAL;
+		if (t < 0) {
+			/* Closed without 'V': the device stays armed and will
+			 * reset the machine, which is what this fatal path
+			 * ends in anyway. */
 			close(fd);
-			return r;
+			return t;
 		}
 		log_line("watchdog: timeout %us refused, device keeps %ds", b->conf.watchdog_sec,
 		         t);
