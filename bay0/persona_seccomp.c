@@ -31,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -225,8 +226,10 @@ int persona_seccomp_prog(const struct sock_fprog **out)
 
 int persona_seccomp_load(const struct sock_fprog *prog)
 {
-	/* SECCOMP_FILTER_FLAG_TSYNC is pointless: the child is single-threaded. */
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) < 0)
+	/* SECCOMP_FILTER_FLAG_LOG: denied attempts reach the kernel log (audit
+	 * type 1326, rate-limited), so bay0's console records them. TSYNC is
+	 * pointless: the child is single-threaded. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, prog) < 0)
 		return -errno;
 	return 0;
 }
