@@ -691,8 +691,9 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 	/* Kill everything: the cgroup at once if there is one; SIGKILL to the
 	 * namespace's PID 1 in any case, whose death makes the kernel kill
 	 * every other process of the PID namespace. */
-	if (p->cgroup_fd >= 0 && (r = persona_cgroup_kill(p->cgroup_fd)))
-		return refuse(err, errlen, -r, "%s: cgroup kill: %s", pp->name, strerror(-r));
+	int kr = p->cgroup_fd >= 0 ? persona_cgroup_kill(p->cgroup_fd) : 0;
+	/* Even when cgroup.kill failed: the PID namespace still dies with its
+	 * PID 1, so try that before reporting the failure. */
 	if (syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return refuse(err, errlen, errno, "%s: pidfd_send_signal: %s", pp->name,
 		              strerror(errno));
@@ -716,6 +717,8 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 	close(p->pidfd);
 	p->pidfd = -1;
 	p->pid = 0;
+	if (kr)
+		return refuse(err, errlen, -kr, "%s: cgroup kill: %s", pp->name, strerror(-kr));
 	if (p->cgroup_fd >= 0) {
 		if ((r = persona_cgroup_wait_empty(p->cgroup_fd, PURGE_TIMEOUT_MS)))
 			return refuse(err, errlen, -r, "%s: cgroup not empty: %s", pp->name,
