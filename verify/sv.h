@@ -42,17 +42,17 @@ bool sv_ct_equal(const void *a, const void *b, size_t n);
 
 #define SV_SHA512_LEN 64
 
-typedef struct sv_sha512 {
+struct sv_sha512 {
 	uint64_t h[8];
 	uint64_t bytes_lo; /* message length in bytes, 128-bit */
 	uint64_t bytes_hi;
 	uint8_t buf[128];
 	size_t fill;
-} sv_sha512;
+};
 
-void sv_sha512_init(sv_sha512 *c);
-void sv_sha512_update(sv_sha512 *c, const void *p, size_t n);
-void sv_sha512_final(sv_sha512 *c, uint8_t out[SV_SHA512_LEN]);
+void sv_sha512_init(struct sv_sha512 *c);
+void sv_sha512_update(struct sv_sha512 *c, const void *p, size_t n);
+void sv_sha512_final(struct sv_sha512 *c, uint8_t out[SV_SHA512_LEN]);
 void sv_sha512(const void *p, size_t n, uint8_t out[SV_SHA512_LEN]);
 
 /* ---- Ed25519 verification (RFC 8032), strict ----------------------------
