@@ -78,6 +78,7 @@ entry /bin/sh /etc/tree.sh
 cores 1
 memory.max 64M
 pids.max 32
+devices null
 " k
 passport badimage "name badimage
 image tampered.img $HASH
