@@ -59,6 +59,19 @@ $(B)/tests/test_bay0_%: tests/unit/test_bay0_%.c $(BAY0_SAN_OBJS) $(BAY0_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(BAY0_CPPFLAGS) $< $(BAY0_SAN_OBJS) $(SAN_LDFLAGS) -lcriterion -o $@
 
+# Fuzz targets beside the parsers: tests/fuzz/fuzz_bay0_*.c. These explicit
+# rules take precedence over verify.mk's pattern rule (which links only
+# verify/); the binaries are already in FUZZERS through its wildcard.
+$(B)/fuzz/fuzz_bay0_conf: tests/fuzz/fuzz_bay0_conf.c bay0/config.c bay0/config.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 $< bay0/config.c -o $@
+$(B)/fuzz/fuzz_bay0_moddep: tests/fuzz/fuzz_bay0_moddep.c bay0/moddep.c bay0/moddep.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 $< bay0/moddep.c -o $@
+$(B)/fuzz/fuzz_bay0_slot: tests/fuzz/fuzz_bay0_slot.c bay0/slot.c bay0/slot.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 $< bay0/slot.c -o $@
+
 .PHONY: bay0 check-unit-bay0 check-host-bay0 check-bay0-release
 bay0: $(BAY0) $(BAY0_TEST)
 CHECKS += check-unit-bay0 check-bay0-release check-host-bay0

@@ -1,0 +1,36 @@
+/* libFuzzer: the kernel command line's spine.slot= and the slot state update
+ * (bay0/slot.c). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "slot.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t v[SLOT_VAR_LEN], before[SLOT_VAR_LEN];
+	char slot = 0;
+	int r = slot_from_cmdline((const char *)data, size, &slot);
+
+	if (r == 0 && slot != 'a' && slot != 'b')
+		__builtin_trap();
+	if (r != 0 && r != -ENOENT && r != -EINVAL)
+		__builtin_trap();
+	if (size >= SLOT_VAR_LEN) {
+		memcpy(v, data, SLOT_VAR_LEN);
+		memcpy(before, v, SLOT_VAR_LEN);
+		r = slot_state_mark_good(v, SLOT_VAR_LEN);
+		/* Only byte 9 (good) may change, and only from 0 to 1. */
+		for (size_t i = 0; i < SLOT_VAR_LEN; i++)
+			if (i != 9 && v[i] != before[i])
+				__builtin_trap();
+		if (r == 0 && !(before[9] == 0 && v[9] == 1))
+			__builtin_trap();
+		if (r != 0 && v[9] != before[9])
+			__builtin_trap();
+	}
+	return 0;
+}
