@@ -68,10 +68,20 @@ $(B)/tests/test_efi_%: tests/unit/test_efi_%.c $(B)/efi/san/policy.o $(LIBSV_SAN
 	$(CC) $(SAN_CFLAGS) -Iefi $(SV_INC) -Itests/unit $< $(B)/efi/san/policy.o $(LIBSV_SAN) \
 		$(SAN_LDFLAGS) -lcriterion -o $@
 
+# libFuzzer target over the policy's parsers, seeds beside it (efi/fuzz/seeds).
+EFI_FUZZ := $(B)/fuzz/fuzz_efi_policy
+$(B)/efi/fuzz/policy.o: efi/policy.c $(EFI_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(SV_INC) -c $< -o $@
+$(EFI_FUZZ): efi/fuzz/fuzz_efi_policy.c $(B)/efi/fuzz/policy.o $(LIBSV_FUZZ) $(EFI_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Iefi $(SV_INC) $< $(B)/efi/fuzz/policy.o $(LIBSV_FUZZ) -o $@
+FUZZERS += $(EFI_FUZZ)
+
 ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR)
 
-.PHONY: check-efi-symbols check-unit-efi
-CHECKS += check-efi-symbols check-unit-efi
+.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi
+CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi
 
 # An undefined symbol in the .so would be a null call at run time: the EFI
 # loader has no dynamic linker to complain.
@@ -85,5 +95,20 @@ check-efi-symbols: $(SPINEBOOT_SO) $(SPINEBOOT_EFI)
 
 check-unit-efi: $(EFI_TESTS)
 	@rc=0; for t in $(EFI_TESTS); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
+
+# A short run from the seeds, as tests/fuzz/run.sh does for verify/.
+check-fuzz-efi: $(EFI_FUZZ)
+	@mkdir -p $(B)/fuzz/corpus-efi_policy
+	@if $(EFI_FUZZ) -max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+		-max_len=8192 -artifact_prefix=$(B)/fuzz/efi_policy- \
+		$(B)/fuzz/corpus-efi_policy efi/fuzz/seeds >$(B)/fuzz/fuzz_efi_policy.log 2>&1; then \
+		echo "PASS: fuzz efi_policy for $(FUZZ_SMOKE_SECONDS) s"; \
+	else echo "FAIL: fuzz efi_policy (log $(B)/fuzz/fuzz_efi_policy.log)"; exit 1; fi
+
+.PHONY: fuzz-efi
+fuzz: fuzz-efi
+fuzz-efi: $(EFI_FUZZ)
+	$(EFI_FUZZ) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 -max_len=8192 \
+		-artifact_prefix=$(B)/fuzz/efi_policy- $(B)/fuzz/corpus-efi_policy efi/fuzz/seeds
 
 DEPS_PKGS += gnu-efi binutils libssl-dev libcriterion-dev ovmf qemu-system-x86 mtools swtpm
