@@ -80,8 +80,12 @@ FUZZERS += $(EFI_FUZZ)
 
 ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR)
 
-.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi
-CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi
+.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys
+CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys
+
+# The trusted-key table generator, with two keys and with bad key files.
+check-efi-keys: efi/mkkeys.sh efi/check-mkkeys.sh | deps
+	@SV_DIR=$(patsubst -I%,%,$(SV_INC)) efi/check-mkkeys.sh $(B)/tmp/mkkeys
 
 # An undefined symbol in the .so would be a null call at run time: the EFI
 # loader has no dynamic linker to complain.
