@@ -283,6 +283,11 @@ persona_cases() {
 		grep -qF "bay0: personas started: 3 of 4" "$LOG"
 	check "personas: forged passport refused with a reason" \
 		grep -qE "^bay0: persona /inventory/forged.passport refused: .+" "$LOG"
+	local rss hwm
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$BPID/status")
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$BPID/status")
+	check "personas: bay0 resident memory ${rss} KiB (peak ${hwm} KiB) under 2 MiB" \
+		test "$rss" -lt 2048
 	check "personas: started line with pid" grep -qE "^bay0: persona hello started pid [0-9]+$" "$LOG"
 	wait_line "$LOG" "bay0: persona hello purged" 5
 	check "personas: output relayed with the persona's name" \
