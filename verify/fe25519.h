@@ -28,10 +28,19 @@ typedef struct {
 
 #define FE_MASK51 ((UINT64_C(1) << 51) - 1)
 
+/*
+ * The limb-wise operations are written out, not looped: looped, gcc -O2
+ * vectorizes them into two 128-bit halves plus a scalar limb, and the
+ * multiplies that read the limbs back one by one then stall on store
+ * forwarding (measured: about 6% of a verification).
+ */
 static inline void fe_0(fe *h)
 {
-	for (int i = 0; i < 5; i++)
-		h->v[i] = 0;
+	h->v[0] = 0;
+	h->v[1] = 0;
+	h->v[2] = 0;
+	h->v[3] = 0;
+	h->v[4] = 0;
 }
 
 static inline void fe_1(fe *h)
@@ -42,16 +51,21 @@ static inline void fe_1(fe *h)
 
 static inline void fe_add(fe *h, const fe *f, const fe *g)
 {
-	for (int i = 0; i < 5; i++)
-		h->v[i] = f->v[i] + g->v[i];
+	h->v[0] = f->v[0] + g->v[0];
+	h->v[1] = f->v[1] + g->v[1];
+	h->v[2] = f->v[2] + g->v[2];
+	h->v[3] = f->v[3] + g->v[3];
+	h->v[4] = f->v[4] + g->v[4];
 }
 
 /* h = f - g + 4p; 4p's limbs are 2^53 - 76 and 2^53 - 4. */
 static inline void fe_sub(fe *h, const fe *f, const fe *g)
 {
 	h->v[0] = (f->v[0] + (UINT64_C(1) << 53) - 76) - g->v[0];
-	for (int i = 1; i < 5; i++)
-		h->v[i] = (f->v[i] + (UINT64_C(1) << 53) - 4) - g->v[i];
+	h->v[1] = (f->v[1] + (UINT64_C(1) << 53) - 4) - g->v[1];
+	h->v[2] = (f->v[2] + (UINT64_C(1) << 53) - 4) - g->v[2];
+	h->v[3] = (f->v[3] + (UINT64_C(1) << 53) - 4) - g->v[3];
+	h->v[4] = (f->v[4] + (UINT64_C(1) << 53) - 4) - g->v[4];
 }
 
 static inline void fe_neg(fe *h, const fe *f)
