@@ -68,8 +68,18 @@ void persona_init(struct persona *p, const struct passport *pp)
 	p->state = PERSONA_IDLE;
 }
 
+static void loop_detach(struct persona *p);
+
 void persona_release(struct persona *p)
 {
+	if (p->image_mnt[0]) {
+		/* Copies in dead personas' namespaces are gone already; the
+		 * loop device clears once this last mount of it is. */
+		umount2(p->image_mnt, MNT_DETACH);
+		rmdir(p->image_mnt);
+		p->image_mnt[0] = 0;
+	}
+	loop_detach(p);
 	if (p->image_fd >= 0)
 		close(p->image_fd);
 	p->image_fd = -1;
@@ -246,6 +256,45 @@ static void loop_detach(struct persona *p)
 	p->loop_nr = -1;
 }
 
+/* Mounts the verified image once, in bay0's namespace, for every launch of
+ * this persona to copy: the superblock and loop device are set up once, and
+ * a launch only pays for its own namespace's copy of the mount. */
+static int image_mount(struct persona *p, const struct persona_env *env, const char **step)
+{
+	char mnt[sizeof p->image_mnt], src[32];
+	int r;
+
+	snprintf(mnt, sizeof mnt, "%s/%s", env->stage_dir, p->pp.name);
+	if ((r = loop_attach(p, step)))
+		return r;
+	*step = "mkdir image mount point";
+	if (mkdir(mnt, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(src, sizeof src, "/dev/loop%d", p->loop_nr);
+	*step = "mount image read-only";
+	if (mount(src, mnt, p->fs_type == PERSONA_FS_EROFS ? "erofs" : "squashfs",
+	          MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0) {
+		r = -errno;
+		rmdir(mnt);
+		goto fail;
+	}
+	/* Private: launches' mounts on top of their copies stay theirs. */
+	*step = "make image mount private";
+	if (mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0) {
+		r = -errno;
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+		goto fail;
+	}
+	memcpy(p->image_mnt, mnt, sizeof mnt);
+	return 0;
+fail:
+	loop_detach(p);
+	return r;
+}
+
 /* ---- the child: from a copy of bay0 to the entry ---------------------- */
 
 struct child_ctx {
@@ -311,16 +360,12 @@ static const struct {
 static void child_mounts(const struct child_ctx *c)
 {
 	const struct passport *pp = &c->p->pp;
-	const char *root = c->env->stage_dir;
-	char path[4096], src[128];
+	/* This namespace's copy of bay0's read-only image mount. */
+	const char *root = c->p->image_mnt;
+	char path[4096];
 
 	/* Nothing mounted from here on may propagate back to bay0. */
 	STEP(c, "make / private", mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-
-	snprintf(src, sizeof src, "/dev/loop%d", c->p->loop_nr);
-	STEP(c, "mount image read-only",
-	     mount(src, root, c->p->fs_type == PERSONA_FS_EROFS ? "erofs" : "squashfs",
-	           MS_RDONLY | MS_NODEV | MS_NOSUID, NULL));
 
 	char opts[96];
 	snprintf(opts, sizeof opts, "mode=1777,size=%llu", (unsigned long long)pp->memory_max);
@@ -566,7 +611,7 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	if (p->image_fd < 0)
 		return refuse(err, errlen, EINVAL, "%s: no verified image", pp->name);
 	/* The child builds paths under it in fixed buffers. */
-	if (!env->stage_dir || env->stage_dir[0] != '/' || strlen(env->stage_dir) > 512)
+	if (!env->stage_dir || env->stage_dir[0] != '/' || strlen(env->stage_dir) > 500)
 		return refuse(err, errlen, EINVAL,
 		              "%s: stage directory must be absolute, <= 512 bytes", pp->name);
 	memset(&c, 0, sizeof c);
@@ -605,7 +650,7 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	    (r = persona_cgroup_create(env->cgroup_root, pp, !env->cgroup_limits_off, &p->cgroup_fd,
 	                               &step)))
 		goto fail;
-	if ((r = loop_attach(p, &step)))
+	if (!p->image_mnt[0] && (r = image_mount(p, env, &step)))
 		goto fail;
 	step = "status pipe";
 	if (pipe2(status, O_CLOEXEC) < 0) {
@@ -656,7 +701,6 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	goto out;
 fail:
 	refuse(err, errlen, -r, "%s: %s: %s", pp->name, step, strerror(-r));
-	loop_detach(p);
 	if (p->cgroup_fd >= 0) {
 		close(p->cgroup_fd);
 		p->cgroup_fd = -1;
@@ -729,9 +773,9 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 			return refuse(err, errlen, -r, "%s: rmdir cgroup: %s", pp->name,
 			              strerror(-r));
 	}
-	/* Its mount namespace, with the image mount and every tmpfs, died with
-	 * its last process; the loop device clears once that mount is gone. */
-	loop_detach(p);
+	/* Its mount namespace, with its copy of the image mount and every
+	 * tmpfs, died with its last process. bay0's own image mount stays for a
+	 * relaunch until persona_release(). */
 	p->state = PERSONA_PURGED;
 	return 0;
 }

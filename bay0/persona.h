@@ -33,10 +33,11 @@ struct persona_env {
 	/* "/persist": holds <name>/ per persona, made and chowned on launch.
 	 * NULL: no persist available; a passport asking for it is refused. */
 	const char *persist_root;
-	/* An existing empty directory on the Spine where the child, inside its
-	 * own mount namespace, assembles the root before pivot_root
-	 * ("/run/bay0/root"). Nothing is ever mounted there in bay0's
-	 * namespace. */
+	/* An existing directory on the Spine, bay0's alone (0700), where the
+	 * first launch mounts the verified image, read-only, nodev, nosuid, at
+	 * <stage_dir>/<name> ("/run/bay0/images"). Each launch's child then
+	 * builds the persona's root on its own private copy of that mount;
+	 * persona_release() unmounts it. */
 	const char *stage_dir;
 	/* fds the entry gets as 0, 1, 2 (console, a log pipe); -1 = /dev/null
 	 * opened from the host before the root changes. */
@@ -59,6 +60,7 @@ struct persona {
 	int cgroup_fd; /* <root>/personas/<name>, O_DIRECTORY; -1 without v2 */
 	int loop_fd;   /* /dev/loopN bound to image_fd, autoclear */
 	int loop_nr;
+	char image_mnt[600];     /* <stage_dir>/<name> while mounted, else "" */
 	struct timespec started; /* CLOCK_MONOTONIC at exec of the entry */
 	int exit_status;         /* wait status once reaped by purge, else -1 */
 };
@@ -91,7 +93,9 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 int persona_purge(struct persona *p, const struct persona_env *env, const char *why, char *err,
                   size_t errlen);
 
-/* Closes image_fd. After purge, to forget the persona entirely. */
+/* After purge, to forget the persona entirely: unmounts the image from
+ * <stage_dir>/<name> and removes that directory, releases the loop device,
+ * closes image_fd. Until then a relaunch reuses the mounted image. */
 void persona_release(struct persona *p);
 
 #endif

@@ -273,6 +273,7 @@ int main(int argc, char **argv)
 		 * step, and leave nothing behind. */
 		report(r < 0 && strstr(err, "execve entry"), "launch refused naming the step: %s",
 		       r < 0 ? err : "it launched");
+		persona_release(&p);
 		report(other_processes() == 0, "no process left (%d)", other_processes());
 		report(count_lines("/proc/self/mountinfo") == mounts_before,
 		       "bay0's mount table unchanged");
@@ -355,11 +356,28 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "probe"))
 		report(p.exit_status == 0, "entry exit status 0 (wait status %#x)", p.exit_status);
 	report(other_processes() == 0, "no process of the persona left (%d)", other_processes());
+	if (!strcmp(mode, "purge")) {
+		/* A relaunch reuses bay0's image mount and must be as contained. */
+		int o2[2];
+		if (pipe2(o2, O_CLOEXEC) == 0) {
+			env.stdio[1] = env.stdio[2] = o2[1];
+			r = persona_launch(&p, &env, err, sizeof err);
+			close(o2[1]);
+			close(o2[0]);
+			report(r == 0, "relaunch after purge%s%s", r ? ": " : "", r ? err : "");
+			if (!r) {
+				r = persona_purge(&p, &env, "second purge", err, sizeof err);
+				report(r == 0, "second purge%s%s", r ? ": " : "", r ? err : "");
+			}
+			report(other_processes() == 0, "no process left after the second purge");
+		}
+	}
+	persona_release(&p);
 	if (cg)
 		report(access(cgdir, F_OK) < 0 && errno == ENOENT, "cgroup personas/%s removed",
 		       p.pp.name);
 	report(count_lines("/proc/self/mountinfo") == mounts_before,
-	       "bay0's mount table unchanged (%d lines)", mounts_before);
+	       "bay0's mount table back as it was after release (%d lines)", mounts_before);
 	/* The loop device clears once the mount namespace is gone; that is
 	 * asynchronous to the exit, so allow it a moment. */
 	char lp[64];
@@ -379,6 +397,5 @@ int main(int argc, char **argv)
 		       "only the persona's /persist subtree kept its file, owned by uid %u",
 		       p.pp.uid);
 	}
-	persona_release(&p);
 	return fails ? 1 : 0;
 }
