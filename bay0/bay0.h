@@ -29,6 +29,10 @@ struct running {
 	int log_fd;  /* read end of the entry's stdout/stderr pipe, -1 when closed */
 	char log_buf[256];
 	size_t log_len;
+	/* cgroup v2 event files (memory.events, pids.events), -1 without v2,
+	 * and the counters last seen there. */
+	int ev_fd[2];
+	unsigned long long ev_seen[2];
 };
 
 struct watchdog {

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -29,7 +30,7 @@
 #define P_PIDFD 3
 #endif
 
-enum ev_kind { EV_SIGNAL = 1, EV_WATCHDOG, EV_PIDFD, EV_LIFE, EV_LOG };
+enum ev_kind { EV_SIGNAL = 1, EV_WATCHDOG, EV_PIDFD, EV_LIFE, EV_LOG, EV_CG_MEM, EV_CG_PIDS };
 
 static uint64_t ev(enum ev_kind k, size_t i)
 {
@@ -81,6 +82,7 @@ int loop_setup(struct bay0 *b)
 	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
 		b->personas[i].life_fd = -1;
 		b->personas[i].log_fd = -1;
+		b->personas[i].ev_fd[0] = b->personas[i].ev_fd[1] = -1;
 	}
 	return 0;
 }
@@ -178,6 +180,80 @@ static void log_drain(struct bay0 *b, struct running *r)
 	log_close(b, r);
 }
 
+/* ---- persona limits ------------------------------------------------------
+ * The kernel enforces memory.max and pids.max inside the persona's cgroup;
+ * bay0 watches memory.events (oom_kill) and pids.events (max) and logs each
+ * time a limit bites. A cgroup event file signals a change with EPOLLPRI
+ * (kernfs), re-armed by reading it again from the start. */
+
+static const char *const cg_file[2] = {"memory.events", "pids.events"};
+static const char *const cg_key[2] = {"oom_kill", "max"};
+
+static int cg_read(int fd, const char *key, unsigned long long *v)
+{
+	char buf[512];
+	size_t kl = strlen(key);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	/* "key value" lines; the key must match a whole word. */
+	for (const char *p = buf; *p;) {
+		const char *nl = strchr(p, '\n');
+
+		if (!strncmp(p, key, kl) && p[kl] == ' ') {
+			*v = strtoull(p + kl + 1, NULL, 10);
+			return 0;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return -ENOENT;
+}
+
+static void cg_watch(struct bay0 *b, struct running *r, size_t slot)
+{
+	if (r->p.cgroup_fd < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event e = {.events = EPOLLPRI,
+		                        .data.u64 = ev(i ? EV_CG_PIDS : EV_CG_MEM, slot)};
+		int fd = openat(r->p.cgroup_fd, cg_file[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || cg_read(fd, cg_key[i], &r->ev_seen[i]) ||
+		    epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+			log_err(-errno, "persona %s: watch %s", r->p.pp.name, cg_file[i]);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		r->ev_fd[i] = fd;
+	}
+}
+
+static void cg_event(struct running *r, int i)
+{
+	unsigned long long v;
+
+	if (r->ev_fd[i] < 0 || cg_read(r->ev_fd[i], cg_key[i], &v))
+		return;
+	if (v != r->ev_seen[i])
+		log_line("persona %s: %s %s %llu", r->p.pp.name,
+		         i ? "pids.max reached," : "memory.max reached,", cg_key[i], v);
+	r->ev_seen[i] = v;
+}
+
+static void cg_unwatch(struct running *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (r->ev_fd[i] >= 0) {
+			close(r->ev_fd[i]);
+			r->ev_fd[i] = -1;
+		}
+}
+
 /* ---- persona lifetimes --------------------------------------------------- */
 
 static void purge(struct bay0 *b, struct running *r, const char *why)
@@ -194,6 +270,7 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	/* The pidfd stays readable for ever once the entry is gone: out of
 	 * the (level-triggered) set before anything else. */
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->p.pidfd, NULL);
+	cg_unwatch(r);
 	e = persona_purge(&r->p, &b->env, why, err, sizeof(err));
 	/* Whatever the entry wrote before it died is still in the pipe; with
 	 * every process of the persona dead, the pipe has no writer left. */
@@ -327,6 +404,7 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
 	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)))
 		power_fatal(b, "persona %s: epoll: %s", pp.name, strerror(errno));
+	cg_watch(b, r, slot);
 	if (pp.lifetime_s) {
 		struct itimerspec its = {.it_value.tv_sec = (time_t)pp.lifetime_s};
 		r->life_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -462,6 +540,10 @@ void loop_run(struct bay0 *b)
 			case EV_LOG:
 				if (r->log_fd >= 0)
 					log_relay(b, r);
+				break;
+			case EV_CG_MEM:
+			case EV_CG_PIDS:
+				cg_event(r, k == EV_CG_PIDS);
 				break;
 			}
 		}
