@@ -36,6 +36,8 @@ file -b "$busybox" | grep -q 'statically linked' || die "$busybox is not static"
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "$out.stage.XXXXXX")
 trap 'rm -rf "$stage" "$out.tmp"' EXIT
+# mktemp -d makes the stage 0700: the root must be 0755 for the persona uid.
+chmod 0755 "$stage"
 mkdir -p "$stage"/{bin,dev,proc,tmp,run,persist,etc}
 install -m 0755 "$busybox" "$stage/bin/busybox"
 for a in $("$busybox" --list); do

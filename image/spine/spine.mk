@@ -12,10 +12,11 @@
 DEPS_PKGS += busybox-static erofs-utils fdisk e2fsprogs qemu-system-x86 ovmf python3
 
 SP := $(B)/spine
-# bay0's release and test builds (bay0/bay0.mk). The test build is the only
-# one that accepts spine.conf's test-starve-watchdog.
-BAY0      ?= $(B)/bay0/bay0
-BAY0_TEST ?= $(B)/bay0/bay0-test
+# bay0's release and test builds (bay0/bay0.mk sets BAY0, BAY0_TEST). The
+# test build is the only one that accepts spine.conf's test-starve-watchdog.
+# SPINE_BAY0*=path puts another bay0 binary into the Spines.
+SPINE_BAY0      ?= $(BAY0)
+SPINE_BAY0_TEST ?= $(BAY0_TEST)
 
 # The VM's CPUs (ovmf/run.sh gets -smp from tests/vm-bay0/run.sh and from
 # boot-spine). Core 0 is bay0's; personas get what exists of their cores:
@@ -55,8 +56,8 @@ $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default
 
 SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
 	$(SP)/default/web.passport $(SP)/default/work.passport
-$(SP)/default/initrd.img: $(BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
+$(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_DEFAULT_INV:%=-I %)
 
 # --- the test Spine: one image for every test persona; badimg's image is a
@@ -93,12 +94,12 @@ $(SP)/starve/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/starve.conf
 
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
 	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
-$(SP)/test/initrd.img: $(BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
+$(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)
-$(SP)/starve/initrd.img: $(BAY0_TEST) $(SP)/starve/spine.conf $(SP)/test/pvm.erofs \
+$(SP)/starve/initrd.img: $(SPINE_BAY0_TEST) $(SP)/starve/spine.conf $(SP)/test/pvm.erofs \
 		$(SP)/test/xa.passport $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
+	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
 		-I $(SP)/test/pvm.erofs -I $(SP)/test/xa.passport
 
 # --- slots and ESPs (image/mkslot.sh, image/mkesp.sh)

@@ -7,8 +7,11 @@
  * and memory.swap.max=0 the kernel's memcg OOM killer must SIGKILL the
  * child (the biggest task in the cgroup) before it gets far past the limit,
  * and nothing outside the cgroup: PID 1, in the same cgroup but small,
- * survives to report. The kernel's own "oom-kill:constraint=CONSTRAINT_MEMCG"
- * line on the console is checked by tests/vm-bay0 as well. */
+ * survives to report -- unless bay0 set memory.oom.group=1 (it does: a
+ * persona is one unit), in which case the kernel kills the whole cgroup,
+ * PID 1 included, and this program reports nothing. tests/vm-bay0 then
+ * judges from outside: the kernel's "Memory cgroup out of memory: Killed
+ * process N (memhog)" lines, bay0's purge line, the other personas going on. */
 #include "pvm.h"
 
 #include <fcntl.h>

@@ -34,6 +34,10 @@ done
 
 out=build/vm-bay0
 mkdir -p "$out"
+# bash reads a script as it runs it: run a copy of the harness, so that an
+# edit to ovmf/run.sh during a long boot cannot change it mid-way.
+harness=$out/ovmf-run.sh
+cp ovmf/run.sh "$harness"
 ms_of() { # first stamp of ERE in log, in ms
 	grep -E -m1 -- "$2" "$1" | sed -nE 's/^\[ *([0-9]+)\.([0-9]+)\].*/\1\2/p' | sed 's/^0*//'
 }
@@ -42,7 +46,7 @@ for i in $(seq "$runs"); do
 	log=$out/bench-$i.log
 	cp "$persist" "$out/bench-persist.img"
 	rc=0
-	ovmf/run.sh "${boot[@]}" --watchdog --persist "$out/bench-persist.img" --timeout 180 \
+	bash "$harness" "${boot[@]}" --watchdog --persist "$out/bench-persist.img" --timeout 180 \
 		--log "$log" --until '\] bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
 	t0=$(ms_of "$log" '\] bay0: starting: ')
 	t_end=0 missing=
