@@ -9,6 +9,7 @@ PERSONA_HDRS := $(PERSONA_SRCS:.c=.h) $(VERIFY_HDRS)
 PERSONA_HOST_OBJS := $(PERSONA_SRCS:bay0/%.c=$(B)/bay0/persona/host/%.o)
 PERSONA_SAN_OBJS  := $(PERSONA_SRCS:bay0/%.c=$(B)/bay0/persona/san/%.o)
 PERSONA_LIBS := -lseccomp -lcap
+.SECONDARY: $(PERSONA_SAN_OBJS)
 
 $(B)/bay0/persona/host/%.o: bay0/%.c $(PERSONA_HDRS)
 	@mkdir -p $(@D)
