@@ -613,7 +613,7 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	/* The child builds paths under it in fixed buffers. */
 	if (!env->stage_dir || env->stage_dir[0] != '/' || strlen(env->stage_dir) > 500)
 		return refuse(err, errlen, EINVAL,
-		              "%s: stage directory must be absolute, <= 512 bytes", pp->name);
+		              "%s: stage directory must be absolute, <= 500 bytes", pp->name);
 	memset(&c, 0, sizeof c);
 	c.p = p;
 	c.env = env;
