@@ -31,6 +31,9 @@ mkdir -p "$T"/root/{bin,dev,proc,tmp,run,persist,etc} "$T"/inv "$T"/stage "$T"/p
 cp /bin/busybox "$T"/root/bin/busybox
 for a in sh sleep cat ls; do ln -s busybox "$T/root/bin/$a"; done
 cp "$B"/tests/persona/persona-probe "$B"/tests/persona/persona-hello "$T"/root/bin/
+# A setuid-root file in the image: nosuid and no_new_privs must keep it inert.
+cp "$B"/tests/persona/persona-probe "$T"/root/bin/persona-probe-suid
+chmod 4755 "$T"/root/bin/persona-probe-suid
 echo "persona test image" >"$T"/root/etc/motd
 # A tree that would outlive its entry: purge must take all of it.
 printf 'sleep 1000 &\n(sleep 1000 &) \nexec sleep 1000\n' >"$T"/root/etc/tree.sh
@@ -40,6 +43,12 @@ else
 	mksquashfs "$T"/root "$T"/inv/test.img -quiet -noappend >/dev/null || { echo "FAIL: mksquashfs"; exit 1; }
 fi
 HASH=$(sha512sum "$T"/inv/test.img | cut -d' ' -f1)
+# The same tree as squashfs, the other image type bay0 accepts.
+SQHASH=
+if grep -qw squashfs /proc/filesystems && command -v mksquashfs >/dev/null && [ $FS = erofs ]; then
+	mksquashfs "$T"/root "$T"/inv/test.sqfs -quiet -noappend -all-root >/dev/null &&
+		SQHASH=$(sha512sum "$T"/inv/test.sqfs | cut -d' ' -f1)
+fi
 # The same image with one byte changed near the end (inside the data).
 cp "$T"/inv/test.img "$T"/inv/tampered.img
 size=$(stat -c %s "$T"/inv/tampered.img)
@@ -123,7 +132,22 @@ cores 1
 memory.max 64M
 pids.max 32
 " k
+if [ -n "$SQHASH" ]; then
+	passport squash "name squash
+image test.sqfs $SQHASH
+entry /bin/persona-probe --dev null --persist none --abstract $ABS
+cores 1
+memory.max 64M
+pids.max 32
+devices null
+" k
+fi
 run probe probe "probe(devices,persist rw)"
+if [ -n "$SQHASH" ]; then
+	run probe squash "probe(squashfs image)"
+else
+	echo "SKIP: persona probe(squashfs image) (no squashfs in this kernel or no mksquashfs)"
+fi
 run probe exec "probe(persist rw+exec,explicit ids)"
 run launch-fails noentry "missing entry"
 CG=$(realpath "$T")/cgroup2

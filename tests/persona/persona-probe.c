@@ -571,6 +571,30 @@ static void check_denied(void)
 	expect_errno("kill(-1, 0) finds no other process", kill(-1, 0), ESRCH, 0);
 }
 
+/* An image may carry a setuid-root file: nosuid on the image mount and
+ * no_new_privs must leave it as unprivileged as its caller. */
+static void check_suid(void)
+{
+	struct stat st;
+	if (stat("/bin/persona-probe-suid", &st) < 0 || !(st.st_mode & S_ISUID) || st.st_uid != 0) {
+		skip("setuid-root file in the image stays unprivileged",
+		     "no setuid-root copy in image");
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char a0[] = "persona-probe-suid", a1[] = "--euid";
+		char *av[] = {a0, a1, NULL};
+		execve("/bin/persona-probe-suid", av, environ);
+		_exit(2);
+	}
+	int st2 = 0;
+	waitpid(pid, &st2, 0);
+	result("setuid-root file in the image stays unprivileged",
+	       WIFEXITED(st2) && WEXITSTATUS(st2) == 0 ? NULL : "status %#x", st2);
+}
+
 static void check_proc_visible(void)
 {
 	DIR *d = opendir("/proc");
@@ -625,6 +649,9 @@ int main(int argc, char **argv)
 	/* The copy on /persist runs this only if noexec failed to stop it. */
 	if (argc == 2 && !strcmp(argv[1], "--noop"))
 		return 3;
+	/* Run as the image's setuid-root copy: report whether it worked. */
+	if (argc == 2 && !strcmp(argv[1], "--euid"))
+		return geteuid() == 0 || getuid() == 0 ? 1 : 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dev"))
 			dev = argv[i + 1];
@@ -642,6 +669,7 @@ int main(int argc, char **argv)
 	check_dev(dev);
 	check_proc_sys();
 	check_persist(persist);
+	check_suid();
 	check_proc_visible();
 	check_namespaces();
 	check_abi();
