@@ -9,7 +9,8 @@
  *   2. load the modules listed in /lib/modules/<release>/load.list;
  *   3. mount /proc, /sys and efivarfs;
  *   4. print "testinit: cmdline=<exact /proc/cmdline>";
- *   5. testinit.good=1: mark the slot named by spine.slot= good;
+ *   5. print what the OS sees of the loader's variables, then, with
+ *      testinit.good=1, mark the slot named by spine.slot= good;
  *   6. print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
  *   7. testinit.action=poweroff|reboot|panic|hang (default poweroff).
  *
@@ -233,6 +234,41 @@ static void mark_good(void)
 	say("slot %s marked good", slot);
 }
 
+/* What the running system can see of the loader's variables: the slot
+ * states (runtime-visible by design) and the rollback floor (boot-services
+ * only: it must not show up here). */
+static void print_vars(void)
+{
+	static const char *const names[] = {"SpineSlotA", "SpineSlotB", "SpineRollbackFloor"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[256];
+		unsigned char buf[ATTR_LEN + STATE_LEN + 1];
+		uint32_t attrs;
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), EFIVARS "/%s-" SPINE_GUID, names[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			say("%s: %s", names[i], errno == ENOENT ? "none" : strerror(errno));
+			continue;
+		}
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n < ATTR_LEN) {
+			say("%s: unreadable", names[i]);
+			continue;
+		}
+		memcpy(&attrs, buf, sizeof(attrs));
+		if (n == ATTR_LEN + STATE_LEN && memcmp(buf + ATTR_LEN, "SPS1", 4) == 0)
+			say("%s: attrs=0x%x tries_left=%u good=%u", names[i], (unsigned)attrs,
+			    buf[ATTR_LEN + 4], buf[ATTR_LEN + STATE_GOOD]);
+		else
+			say("%s: attrs=0x%x %zd bytes", names[i], (unsigned)attrs, n - ATTR_LEN);
+	}
+}
+
 static void print_pcr12(void)
 {
 	char hex[256];
@@ -267,6 +303,7 @@ int main(void)
 		cmdline[n - 1] = '\0';
 	say("cmdline=%s", cmdline);
 
+	print_vars();
 	if (param("testinit.good", good, sizeof(good)) && strcmp(good, "1") == 0)
 		mark_good();
 	print_pcr12();

@@ -92,9 +92,13 @@ signed_cmdline() { tr -d '\n' <"$1/cmdline"; }
 refusal() { lines | sed -n "s/^spineboot: slot $1: refused: //p" | head -n 1; }
 # The slot spineboot chose, in order, one per boot: "a b b".
 booted() { lines | sed -n 's/^spineboot: booting slot \([ab]\) .*/\1/p' | tr '\n' ' ' | sed 's/ $//'; }
+# tries_left of slot X as testinit saw it, one per boot: "2 1 0".
+tries_seen() {
+	lines | sed -n "s/^testinit: SpineSlot${1^^}: .*tries_left=\([0-9]*\).*/\1/p" | tr '\n' ' ' | sed 's/ $//'
+}
 # Why a case failed, in a few words, from the log.
 why() {
 	local b
 	b=$(booted)
-	echo "end=$end booted=[${b}] refusals=[a: $(refusal a); b: $(refusal b)] log $log"
+	echo "end=$end booted=[${b}] refusals=[a: $(refusal a); b: $(refusal b)] tries_left of A seen=[$(tries_seen a)] log $log"
 }

@@ -156,9 +156,9 @@ case_loadoptions() {
 count_case() {
 	local name=$1 what=$2 cmdline=$3 a e
 	a=$(slot "$name-a" -c "$cmdline") && e=$(esp "$name" -a "$a" -b "$GOOD_B") || return
-	boot "$name" --esp "$e" --max-boots 6 --timeout 150 --until '^spineboot: booting slot b'
+	boot "$name" --esp "$e" --max-boots 6 --timeout 240 --until '^spineboot: booting slot b'
 	if [ "$(booted)" = "a a a b" ] && [ "$(count 'testinit: cmdline=')" -ge 3 ]; then
-		pass "$what: A tried 3 times, then B"
+		pass "$what: A tried 3 times, then B (tries_left seen by the OS: $(tries_seen a))"
 	else
 		fail "$what: A tried 3 times, then B" "$(why)"
 	fi
@@ -175,7 +175,7 @@ case_count_good() {
 	local a e
 	a=$(slot count-good-a -c "$CMDLINE_BASE testinit.good=1 testinit.action=reboot") &&
 		e=$(esp count-good -a "$a" -b "$GOOD_B") || return
-	boot count-good --esp "$e" --max-boots 5 --timeout 150
+	boot count-good --esp "$e" --max-boots 5 --timeout 240
 	if [ "$end" = resets ] && [ "$(booted)" = "a a a a a" ] &&
 		[ "$(count 'testinit: slot a marked good')" -ge 4 ]; then
 		pass "A marked good keeps booting: 5 boots of A, past its 3 tries"
@@ -185,7 +185,8 @@ case_count_good() {
 }
 
 # 7. Rollback: once a version 5 slot was marked good and booted again, the
-#    floor is 5 and a version 4 slot is refused. The same version 4 slot on a
+#    floor is 5 and a version 4 slot is refused; the floor variable is not
+#    visible to the running OS (efivarfs) at all. The same version 4 slot on a
 #    fresh variable store boots, so the refusal is the floor's doing.
 case_rollback() {
 	local a5 a4 b e5 e4 vars=$B/vm/rollback.vars r
@@ -207,6 +208,10 @@ case_rollback() {
 	boot rollback-2 --esp "$e5" --vars "$vars"
 	if [ "$(booted)" != a ]; then
 		fail "rollback" "version 5, marked good, did not boot again; $(why)"
+		return
+	fi
+	if ! has 'testinit: SpineRollbackFloor: none'; then
+		fail "rollback" "the running OS can see SpineRollbackFloor; $(why)"
 		return
 	fi
 	boot rollback-3 --esp "$e4" --vars "$vars" --until '^spineboot: booting slot'
