@@ -19,8 +19,9 @@ GNUEFI_LIB := /usr/lib
 SV_INC   := -Iverify
 EFI_INCS := -isystem $(GNUEFI_INC) -isystem $(GNUEFI_INC)/x86_64 -Iefi $(SV_INC) -I$(B)/efi
 
-# policy.c is pure: it is built without the gnu-efi headers on purpose.
-EFI_PURE := efi/policy.c
+# policy.c and slot.c are pure: built without the gnu-efi headers on purpose,
+# and once more for the host (tests, spine-pcr).
+EFI_PURE := efi/policy.c efi/slot.c
 EFI_FW   := $(filter-out $(EFI_PURE),$(wildcard efi/*.c))
 EFI_HDRS := $(wildcard efi/*.h) $(VERIFY_HDRS)
 EFI_OBJS := $(EFI_PURE:efi/%.c=$(B)/efi/%.o) $(EFI_FW:efi/%.c=$(B)/efi/%.o)
@@ -32,7 +33,7 @@ $(B)/efi/keys.h: efi/mkkeys.sh $(SLOT_PUBS)
 	@mkdir -p $(@D)
 	efi/mkkeys.sh $@ $(SLOT_PUBS)
 
-$(B)/efi/policy.o: efi/policy.c $(EFI_HDRS)
+$(B)/efi/policy.o $(B)/efi/slot.o: $(B)/efi/%.o: efi/%.c $(EFI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(EFI_CFLAGS) $(SV_INC) -c $< -o $@
 $(B)/efi/main.o: $(B)/efi/keys.h
@@ -49,11 +50,12 @@ $(SPINEBOOT_EFI): $(SPINEBOOT_SO)
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
-# Host builds of the pure policy: sanitized for the tests, optimised for the tool.
-$(B)/efi/san/policy.o: efi/policy.c $(EFI_HDRS)
+# Host builds of the pure files: sanitized for the tests, optimised for the tool.
+EFI_SAN_OBJS := $(EFI_PURE:efi/%.c=$(B)/efi/san/%.o)
+$(B)/efi/san/%.o: efi/%.c $(EFI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SV_INC) -c $< -o $@
-$(B)/efi/host/policy.o: efi/policy.c $(EFI_HDRS)
+$(B)/efi/host/%.o: efi/%.c $(EFI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(SV_INC) -c $< -o $@
 
@@ -63,10 +65,10 @@ $(SPINE_PCR): image/spine-pcr.c $(B)/efi/host/policy.o $(LIBSV_HOST) $(EFI_HDRS)
 		$(HOST_LDFLAGS) -lcrypto -o $@
 
 EFI_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_efi_*.c))
-$(B)/tests/test_efi_%: tests/unit/test_efi_%.c $(B)/efi/san/policy.o $(LIBSV_SAN) $(EFI_HDRS)
+$(B)/tests/test_efi_%: tests/unit/test_efi_%.c $(EFI_SAN_OBJS) $(LIBSV_SAN) $(EFI_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Iefi $(SV_INC) -Itests/unit $< $(B)/efi/san/policy.o $(LIBSV_SAN) \
-		$(SAN_LDFLAGS) -lcriterion -o $@
+	$(CC) $(SAN_CFLAGS) -Iefi $(SV_INC) -Itests/unit $< $(EFI_SAN_OBJS) $(LIBSV_SAN) \
+		$(SAN_LDFLAGS) -lcriterion -lsodium -o $@
 
 # libFuzzer target over the policy's parsers, seeds beside it (efi/fuzz/seeds).
 EFI_FUZZ := $(B)/fuzz/fuzz_efi_policy

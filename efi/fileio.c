@@ -45,7 +45,7 @@ static void slot_path(CHAR16 *out, size_t cap, char slot, const char *name)
 }
 
 spine_read_result spine_read_file(EFI_FILE_HANDLE root, char slot, const char *name, size_t cap,
-                                  struct spine_file_buf *out, EFI_STATUS *status)
+                                  uint8_t **out, size_t *out_len, EFI_STATUS *status)
 {
 	/* EFI_FILE_INFO ends in the file name: room for any name FAT allows. */
 	union {
@@ -95,8 +95,8 @@ spine_read_result spine_read_file(EFI_FILE_HANDLE root, char slot, const char *n
 		}
 		off += chunk;
 	}
-	out->p = buf;
-	out->len = size;
+	*out = buf;
+	*out_len = size;
 	buf = NULL;
 	s = EFI_SUCCESS;
 	r = SPINE_READ_OK;
@@ -107,14 +107,6 @@ out:
 		uefi_call_wrapper(fh->Close, 1, fh);
 	*status = s;
 	return r;
-}
-
-void spine_file_free(struct spine_file_buf *f)
-{
-	if (f->p)
-		uefi_call_wrapper(spine_bs->FreePool, 1, f->p);
-	f->p = NULL;
-	f->len = 0;
 }
 
 EFI_DEVICE_PATH *spine_file_path(EFI_HANDLE image, char slot, const char *name)

@@ -190,7 +190,7 @@ static EFI_STATUS EFIAPI initrd_load(struct _EFI_LOAD_FILE_PROTOCOL *This, EFI_D
 
 static struct initrd_loader initrd_loader;
 
-static EFI_STATUS initrd_install(const struct spine_file_buf *initrd, EFI_HANDLE *h)
+static EFI_STATUS initrd_install(const uint8_t *p, size_t len, EFI_HANDLE *h)
 {
 	EFI_DEVICE_PATH *dp = (EFI_DEVICE_PATH *)(UINTN)&initrd_dp;
 	EFI_HANDLE other;
@@ -202,8 +202,8 @@ static EFI_STATUS initrd_install(const struct spine_file_buf *initrd, EFI_HANDLE
 		return EFI_ALREADY_STARTED;
 
 	initrd_loader.lf2.LoadFile = initrd_load;
-	initrd_loader.p = initrd->p;
-	initrd_loader.len = initrd->len;
+	initrd_loader.p = p;
+	initrd_loader.len = len;
 	*h = NULL;
 	s = uefi_call_wrapper(spine_bs->InstallProtocolInterface, 4, h, &DevicePathProtocol,
 	                      EFI_NATIVE_INTERFACE, (void *)(UINTN)&initrd_dp);
@@ -234,24 +234,24 @@ static void initrd_uninstall(EFI_HANDLE h)
 
 /* ---- Handoff --------------------------------------------------------------------- */
 
-EFI_STATUS spine_handoff(char slot, const struct spine_file_buf *kernel,
-                         const struct spine_file_buf *initrd, const uint16_t *options,
-                         size_t option_units)
+EFI_STATUS spine_handoff(const struct spine_slot *sl)
 {
-	EFI_DEVICE_PATH *dp = spine_file_path(spine_image, slot, "vmlinuz");
+	const uint8_t *kernel = sl->file[SPINE_F_KERNEL];
+	const size_t kernel_len = sl->len[SPINE_F_KERNEL];
+	EFI_DEVICE_PATH *dp = spine_file_path(spine_image, sl->slot, "vmlinuz");
 	EFI_HANDLE initrd_h = NULL, child = NULL;
 	EFI_LOADED_IMAGE *li;
 	EFI_STATUS s;
 	char line[64];
 	struct spine_text t;
 
-	s = initrd_install(initrd, &initrd_h);
+	s = initrd_install(sl->file[SPINE_F_INITRD], sl->len[SPINE_F_INITRD], &initrd_h);
 	if (EFI_ERROR(s))
 		goto out;
 
-	override_on(kernel->p, kernel->len, dp);
-	s = uefi_call_wrapper(spine_bs->LoadImage, 6, FALSE, spine_image, dp, kernel->p,
-	                      (UINTN)kernel->len, &child);
+	override_on(kernel, kernel_len, dp);
+	s = uefi_call_wrapper(spine_bs->LoadImage, 6, FALSE, spine_image, dp, (void *)(UINTN)kernel,
+	                      (UINTN)kernel_len, &child);
 	override_off();
 	if (EFI_ERROR(s)) {
 		child = NULL;
@@ -262,8 +262,8 @@ EFI_STATUS spine_handoff(char slot, const struct spine_file_buf *kernel,
 	                      (void **)&li);
 	if (EFI_ERROR(s))
 		goto out;
-	li->LoadOptions = (void *)(UINTN)options;
-	li->LoadOptionsSize = (UINT32)(option_units * sizeof(uint16_t));
+	li->LoadOptions = sl->options;
+	li->LoadOptionsSize = (UINT32)(sl->option_units * sizeof(uint16_t));
 
 	spine_text_init(&t, line, sizeof(line));
 	spine_text_str(&t, "spineboot: entry to handoff ");

@@ -10,7 +10,7 @@
 
 #include <efi.h>
 
-#include "policy.h"
+#include "slot.h"
 
 /* Set once in efi_main; boot services are never exited by spineboot (the
  * kernel's EFI stub does that). */
@@ -23,35 +23,16 @@ void spine_puts(const char *line);
 const char *spine_status_str(EFI_STATUS s);
 
 /* fileio.c: a file of the slot folder, read whole into pool memory. */
-struct spine_file_buf {
-	uint8_t *p;
-	size_t len;
-};
-
-typedef enum spine_read_result {
-	SPINE_READ_OK = 0,
-	SPINE_READ_MISSING,   /* EFI_NOT_FOUND */
-	SPINE_READ_TOO_LARGE, /* over the cap: nothing was allocated */
-	SPINE_READ_ERROR,     /* any other failure; *status says which */
-} spine_read_result;
-
 EFI_STATUS spine_fs_open(EFI_HANDLE image, EFI_FILE_HANDLE *root);
 spine_read_result spine_read_file(EFI_FILE_HANDLE root, char slot, const char *name, size_t cap,
-                                  struct spine_file_buf *out, EFI_STATUS *status);
-void spine_file_free(struct spine_file_buf *f);
+                                  uint8_t **buf, size_t *len, EFI_STATUS *status);
 /* A fresh device path: the device spineboot came from + \spine\<slot>\<name>. */
 EFI_DEVICE_PATH *spine_file_path(EFI_HANDLE image, char slot, const char *name);
 
 /* vars.c */
-typedef enum spine_var_read {
-	SPINE_VAR_PRESENT,
-	SPINE_VAR_ABSENT,
-	SPINE_VAR_ERROR,
-} spine_var_read;
-
 spine_var_read spine_state_read(char slot, uint8_t buf[SPINE_STATE_LEN], size_t *len,
                                 uint32_t *attrs, EFI_STATUS *status);
-EFI_STATUS spine_state_write(char slot, const struct spine_state *s);
+EFI_STATUS spine_state_write(char slot, const uint8_t buf[SPINE_STATE_LEN]);
 spine_var_read spine_floor_read(uint8_t buf[8], size_t *len, uint32_t *attrs, EFI_STATUS *status);
 EFI_STATUS spine_floor_write(uint64_t floor);
 EFI_STATUS spine_floor_delete(void);
@@ -61,9 +42,7 @@ EFI_STATUS spine_measure(const struct spine_event ev[SPINE_NEVENTS]);
 
 /* handoff.c: LoadImage/StartImage of the verified buffers. Returns only if
  * the kernel did not start (or returned); everything it set up is undone. */
-EFI_STATUS spine_handoff(char slot, const struct spine_file_buf *kernel,
-                         const struct spine_file_buf *initrd, const uint16_t *options,
-                         size_t option_units);
+EFI_STATUS spine_handoff(const struct spine_slot *s);
 
 /* timing.c */
 void spine_time_start(void);

@@ -32,7 +32,13 @@ static spine_var_read get(CHAR16 *name, uint8_t *buf, size_t cap, size_t *len, u
 	*status = s;
 	if (s == EFI_NOT_FOUND)
 		return SPINE_VAR_ABSENT;
-	/* Too big for our buffer is not ours either; the caller refuses it. */
+	/* Too big for our buffer: present, but with a size (n, as the firmware
+	 * reports it) that the decoder refuses without reading the buffer. */
+	if (s == EFI_BUFFER_TOO_SMALL) {
+		*len = n > cap ? n : cap + 1;
+		*attrs = at;
+		return SPINE_VAR_PRESENT;
+	}
 	if (EFI_ERROR(s))
 		return SPINE_VAR_ERROR;
 	*len = n;
@@ -46,23 +52,23 @@ spine_var_read spine_state_read(char slot, uint8_t buf[SPINE_STATE_LEN], size_t 
 	return get(state_name(slot), buf, SPINE_STATE_LEN, len, attrs, status);
 }
 
-EFI_STATUS spine_state_write(char slot, const struct spine_state *st)
+EFI_STATUS spine_state_write(char slot, const uint8_t buf[SPINE_STATE_LEN])
 {
-	uint8_t buf[SPINE_STATE_LEN], back[SPINE_STATE_LEN];
+	uint8_t back[SPINE_STATE_LEN];
 	size_t len = 0;
 	uint32_t attrs = 0;
 	EFI_STATUS s;
 
-	spine_state_encode(st, buf);
 	s = uefi_call_wrapper(spine_st->RuntimeServices->SetVariable, 5, state_name(slot),
-	                      &spine_guid, (UINT32)SPINE_STATE_ATTRS, (UINTN)sizeof(buf), buf);
+	                      &spine_guid, (UINT32)SPINE_STATE_ATTRS, (UINTN)SPINE_STATE_LEN,
+	                      (void *)(UINTN)buf);
 	if (EFI_ERROR(s))
 		return s;
 	/* Read it back: the attempt must really be on flash before the jump, or
 	 * a crashing kernel would be retried for ever (docs/boot.md). */
 	if (get(state_name(slot), back, sizeof(back), &len, &attrs, &s) != SPINE_VAR_PRESENT)
 		return EFI_ERROR(s) ? s : EFI_DEVICE_ERROR;
-	if (len != sizeof(buf) || attrs != SPINE_STATE_ATTRS || !sv_ct_equal(buf, back, len))
+	if (len != SPINE_STATE_LEN || attrs != SPINE_STATE_ATTRS || !sv_ct_equal(buf, back, len))
 		return EFI_DEVICE_ERROR;
 	return EFI_SUCCESS;
 }
