@@ -53,6 +53,16 @@ static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
+/* CLOCK_MONOTONIC in ms: one clock for every persona (bay0 gives none a
+ * time namespace), so the log can order events across personas whatever
+ * order bay0 relays their lines in. */
+static long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -85,7 +95,7 @@ static int plant(const char *me, long hold)
 	pvm_report("xpeer-plant", ok, "persist %s, tmp %s, socket %s, shm %d, msg %d, sem %d",
 	           pf ? pvm_errname(-pf) : "ok", tf ? pvm_errname(-tf) : "ok",
 	           sb ? pvm_errname(-sb) : "ok", shm, msq, sem);
-	pvm_line("pvm: %s-ready", me);
+	pvm_line("pvm: %s-ready at %ld ms", me, mono_ms());
 
 	struct timespec end, t;
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -183,7 +193,7 @@ static int probe(const char *me, const char *peer, long delay)
 	int r, e;
 
 	sleep((unsigned)delay);
-	pvm_line("pvm: %s-probing %s", me, peer);
+	pvm_line("pvm: %s-probing %s at %ld ms", me, peer, mono_ms());
 
 	/* Processes: our /proc is our PID namespace's; only we are in it. */
 	int n = count_procs(names, sizeof(names));

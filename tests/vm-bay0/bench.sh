@@ -11,6 +11,13 @@
 # include the UART, under TCG emulation: read them as an upper bound. Each
 # run is a fresh boot stopped as soon as bay0 says "personas started".
 set -euo pipefail
+# bash reads a script while running it: run from a copy, so that editing
+# this file during a boot cannot derail the run in progress.
+if [ -z "${VM_BAY0_COPY:-}" ]; then
+	mkdir -p build/vm-bay0
+	cp "$0" build/vm-bay0/bench-copy.sh
+	VM_BAY0_COPY=1 exec bash build/vm-bay0/bench-copy.sh "$@"
+fi
 
 boot= persist= cpus=4 runs=1
 while [ $# -gt 0 ]; do
