@@ -37,7 +37,7 @@ static int write_at(int dirfd, const char *file, const char *val)
  * kernel's own listing order; any order is accepted. */
 static const char controllers[] = "+cpuset +cpu +memory +pids";
 
-static int format_cpus(uint64_t mask, char *buf, size_t len)
+int persona_cgroup_cpus(uint64_t mask, char *buf, size_t len)
 {
 	size_t off = 0;
 	buf[0] = 0;
@@ -96,7 +96,8 @@ int persona_cgroup_create(const char *root, const struct passport *pp, bool limi
 	if (!limits)
 		goto done;
 	*step = "cpuset.cpus";
-	if ((r = format_cpus(pp->cpus, buf, sizeof buf)) || (r = write_at(fd, "cpuset.cpus", buf)))
+	if ((r = persona_cgroup_cpus(pp->cpus, buf, sizeof buf)) ||
+	    (r = write_at(fd, "cpuset.cpus", buf)))
 		goto fail_rmdir;
 	*step = "cpu.max";
 	if (pp->cpu_quota)

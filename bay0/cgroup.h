@@ -5,6 +5,7 @@
 #define BAY0_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "passport.h"
 
@@ -18,6 +19,9 @@
  * struct persona_env). */
 int persona_cgroup_create(const char *root, const struct passport *pp, bool limits, int *dirfd,
                           const char **step);
+
+/* Writes mask as a cpuset list ("1-3,5") into buf. 0 or -ENAMETOOLONG. */
+int persona_cgroup_cpus(uint64_t mask, char *buf, size_t len);
 
 /* Kills every process in the cgroup: cgroup.kill, or (kernels before 5.14)
  * freeze, SIGKILL each pid in cgroup.procs, thaw. 0 or -errno. */
