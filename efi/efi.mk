@@ -117,4 +117,5 @@ fuzz-efi: $(EFI_FUZZ)
 	$(EFI_FUZZ) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 -max_len=8192 \
 		-artifact_prefix=$(B)/fuzz/efi_policy- $(B)/fuzz/corpus-efi_policy efi/fuzz/seeds
 
-DEPS_PKGS += gnu-efi binutils libssl-dev libcriterion-dev ovmf qemu-system-x86 mtools swtpm
+DEPS_PKGS += gnu-efi binutils libssl-dev libsodium-dev libcriterion-dev clang signify-openbsd ovmf \
+	qemu-system-x86 mtools swtpm
