@@ -730,8 +730,7 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 
 	if (p->state != PERSONA_RUNNING)
 		return 0;
-	if (why)
-		dprintf(2, "bay0: persona %s: purge: %s\n", pp->name, why);
+	(void)why; /* the caller logs it, with the outcome */
 	/* Kill everything: the cgroup at once if there is one; SIGKILL to the
 	 * namespace's PID 1 in any case, whose death makes the kernel kill
 	 * every other process of the PID namespace. */

@@ -83,13 +83,14 @@ int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t
  * reaped, everything made undone, and err names the failing step. */
 int persona_launch(struct persona *p, const struct persona_env *env, char *err, size_t errlen);
 
-/* Kills everything in the persona (cgroup.kill; freeze+kill fallback; or
+/* Kills everything in the persona (cgroup.kill, freeze+kill before 5.14, and
  * SIGKILL to its PID 1, which takes the PID namespace with it), reaps the
  * entry if the caller has not (waitid on the pidfd; ECHILD means it was
- * reaped already), waits for the cgroup to empty, removes it and releases the
- * loop device; the mount namespace and its tmpfs die with the last process.
- * why is logged. Any error here is a containment failure: the caller must
- * treat it as fatal (violation = halt: log and reboot). */
+ * reaped already), waits for the cgroup to empty and removes it; the mount
+ * namespace with its tmpfs and its copy of the image dies with the last
+ * process. why is for the caller's log line: purge itself prints nothing.
+ * Any error here is a containment failure: the caller must treat it as
+ * fatal (violation = halt: log and reboot). */
 int persona_purge(struct persona *p, const struct persona_env *env, const char *why, char *err,
                   size_t errlen);
 
