@@ -46,12 +46,27 @@ image/mkesp.sh -o "$B/esp/bench-sdboot.img" -a "$B/slots/bench" \
 first_line() {
 	sed -n 's/^\[ *\([0-9.]*\)\] testinit: .*/\1/p' "$1" | head -n 1
 }
+# stamp LOG ERE: the stamp of the first line containing ERE.
+stamp() {
+	grep -a -E "$2" "$1" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+# phases LOG: "firmware loader+stub kernel" seconds: QEMU start to OVMF's
+# "BdsDxe: starting", from there to the EFI stub's first line, from there
+# to testinit.
+phases() {
+	local f l k
+	f=$(stamp "$1" 'BdsDxe: starting') l=$(stamp "$1" 'EFI stub: ') k=$(first_line "$1")
+	[ -n "$f" ] && [ -n "$l" ] && [ -n "$k" ] || return 0
+	awk -v f="$f" -v l="$l" -v k="$k" 'BEGIN { printf "%.3f %.3f %.3f\n", f, l - f, k - l }'
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
 	else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$d/spineboot.times"
 : >"$d/sdboot.times"
 : >"$d/handoff.us"
+: >"$d/spineboot.phases"
+: >"$d/sdboot.phases"
 for i in $(seq "$runs"); do
 	for who in spineboot sdboot; do
 		log=$d/$who-$i.log
@@ -63,6 +78,7 @@ for i in $(seq "$runs"); do
 			exit 1
 		fi
 		echo "$t" >>"$d/$who.times"
+		phases "$log" >>"$d/$who.phases"
 		if [ "$who" = spineboot ]; then
 			sed -n 's/.*spineboot: entry to handoff \([0-9]*\) us.*/\1/p' "$log" |
 				head -n 1 >>"$d/handoff.us"
@@ -76,6 +92,12 @@ b=$(median <"$d/sdboot.times")
 h=$(grep . "$d/handoff.us" | median || true)
 printf 'bench-boot: QEMU start to testinit, median of %d: spineboot %s s, systemd-boot %s s, ratio %s (target <= 1.0)\n' \
 	"$runs" "$s" "$b" "$(awk -v s="$s" -v b="$b" 'BEGIN { printf "%.3f", s / b }')"
+for who in spineboot sdboot; do
+	[ -s "$d/$who.phases" ] || continue
+	printf 'bench-boot: %s phases, median: firmware %s s, loader to EFI stub %s s, kernel to testinit %s s\n' \
+		"$who" "$(cut -d' ' -f1 "$d/$who.phases" | median)" \
+		"$(cut -d' ' -f2 "$d/$who.phases" | median)" "$(cut -d' ' -f3 "$d/$who.phases" | median)"
+done
 if [ -n "$h" ]; then
 	awk -v h="$h" 'BEGIN { printf "bench-boot: spineboot entry to handoff, median: %.1f ms\n", h / 1000 }'
 else

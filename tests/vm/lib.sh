@@ -15,7 +15,7 @@ SLOT_SEC=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
 SLOT_PUB=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
 # Per boot: OVMF + loader + kernel to testinit take 10-15 s here (TCG);
 # cases with several boots in one run give their own --timeout.
-VM_TIMEOUT=${VM_TIMEOUT:-60}
+VM_TIMEOUT=${VM_TIMEOUT:-120}
 
 # The signed cmdline of the scenario slots. quiet: the kernel's own chatter
 # costs seconds over an emulated UART and no test reads it.

@@ -156,7 +156,7 @@ case_loadoptions() {
 count_case() {
 	local name=$1 what=$2 cmdline=$3 a e
 	a=$(slot "$name-a" -c "$cmdline") && e=$(esp "$name" -a "$a" -b "$GOOD_B") || return
-	boot "$name" --esp "$e" --max-boots 6 --timeout 240 --until '^spineboot: booting slot b'
+	boot "$name" --esp "$e" --max-boots 6 --timeout 400 --until '^spineboot: booting slot b'
 	if [ "$(booted)" = "a a a b" ] && [ "$(count 'testinit: cmdline=')" -ge 3 ]; then
 		pass "$what: A tried 3 times, then B (tries_left seen by the OS: $(tries_seen a))"
 	else
@@ -175,7 +175,7 @@ case_count_good() {
 	local a e
 	a=$(slot count-good-a -c "$CMDLINE_BASE testinit.good=1 testinit.action=reboot") &&
 		e=$(esp count-good -a "$a" -b "$GOOD_B") || return
-	boot count-good --esp "$e" --max-boots 5 --timeout 240
+	boot count-good --esp "$e" --max-boots 5 --timeout 400
 	if [ "$end" = resets ] && [ "$(booted)" = "a a a a a" ] &&
 		[ "$(count 'testinit: slot a marked good')" -ge 4 ]; then
 		pass "A marked good keeps booting: 5 boots of A, past its 3 tries"
