@@ -115,7 +115,7 @@ static void mark_slot_good(struct bay0 *b)
 	}
 	r = mount_efivarfs();
 	if (!r)
-		r = slot_mark_good(BAY0_EFIVARS, &b->slot);
+		r = slot_mark_good(BAY0_EFIVARS, "/proc/cmdline", &b->slot);
 	/* Not fatal: an unmarked slot only keeps counting tries, and the
 	 * loader falls back to the other slot when they run out. */
 	if (r)

@@ -30,7 +30,9 @@ int slot_from_cmdline(const char *cmdline, size_t len, char *slot);
 int slot_state_mark_good(uint8_t *var, size_t len);
 
 /* Marks the booted slot good through efivarfs at efivars_dir (mounting is the
- * caller's business). Reads /proc/cmdline. 0 or -errno; logs each step. */
-int slot_mark_good(const char *efivars_dir, char *slot_out);
+ * caller's business), the slot named in cmdline_path ("/proc/cmdline").
+ * efivarfs makes variables it does not know immutable: the flag is lifted for
+ * the write and put back. 0 (also when already good) or -errno. */
+int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot_out);
 
 #endif

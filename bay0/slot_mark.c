@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -16,27 +17,43 @@
 #include "log.h"
 #include "util.h"
 
-static int set_immutable(int fd, int on)
+/* Lifts the immutable flag if it is set; *was says whether to put it back. */
+static int lift_immutable(int fd, bool *was)
 {
 	int flags;
 
+	*was = false;
 	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-		return -errno;
-	flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+		return errno == ENOTTY ? 0 : -errno;
+	if (!(flags & FS_IMMUTABLE_FL))
+		return 0;
+	flags &= ~FS_IMMUTABLE_FL;
 	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
 		return -errno;
+	*was = true;
 	return 0;
 }
 
-int slot_mark_good(const char *efivars_dir, char *slot_out)
+static void restore_immutable(int fd)
+{
+	int flags;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags |= FS_IMMUTABLE_FL;
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+}
+
+int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot_out)
 {
 	char cmdline[4096], path[256];
 	uint8_t var[SLOT_VAR_LEN + 1];
 	ssize_t n;
 	char slot;
+	bool was_immutable;
 	int r, fd, rfd;
 
-	n = read_file("/proc/cmdline", cmdline, sizeof(cmdline) - 1);
+	n = read_file(cmdline_path, cmdline, sizeof(cmdline) - 1);
 	if (n < 0)
 		return (int)n;
 	r = slot_from_cmdline(cmdline, (size_t)n, &slot);
@@ -60,8 +77,8 @@ int slot_mark_good(const char *efivars_dir, char *slot_out)
 	rfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (rfd < 0)
 		return -errno;
-	r = set_immutable(rfd, 0);
-	if (r && r != -ENOTTY) {
+	r = lift_immutable(rfd, &was_immutable);
+	if (r) {
 		close(rfd);
 		return r;
 	}
@@ -75,7 +92,8 @@ int slot_mark_good(const char *efivars_dir, char *slot_out)
 		r = n == SLOT_VAR_LEN ? 0 : n < 0 ? -errno : -EIO;
 		close(fd);
 	}
-	(void)set_immutable(rfd, 1);
+	if (was_immutable)
+		restore_immutable(rfd);
 	close(rfd);
 	return r;
 }
