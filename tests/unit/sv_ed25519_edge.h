@@ -113,6 +113,35 @@ static const struct ed25519_crafted crafted[] = {
          false},
 };
 
+struct ed25519_mixed {
+	const char *msg;
+	const char *sig_hex;
+	bool k_mult_of_8;
+};
+
+/* Key A + T8 for the secret of verify/gen's seed 100..131. */
+static const char mixed_key_hex[] =
+        "02c84847c4456cb49dc05de15a88bab6de74ef158cb6adcccd4a7214529c9f22";
+
+static const struct ed25519_mixed mixed[] = {
+        {"mixed order 0",
+         "5bdec90e14dba48f58804a675ce498f71ee637b3d4d20f0bfbd43c0d3dcbf10f"
+         "560c7f50c49d50d2d2db3f5989f86532355b09e64a1621d6163531233eaa4705",
+         false},
+        {"mixed order 1",
+         "344a5c27556be51c46961b9629d6aa7d4631e34c109945f21189a2d437efd044"
+         "d2b40457bd601ab983c44a6f9b2e7e2311d95c0bcb4c999fa2bc2ec022d6fc0e",
+         false},
+        {"mixed order 3",
+         "55f7991708d3687e8a8bdd9c2937a819828ea0e8e3b798ad6c5cbe96267e0034"
+         "0d377686e7f26d03e0495946aee2987ff297a6fc0b796f98c2b60f822000ce07",
+         true},
+        {"mixed order 16",
+         "ab10c8fa6b45ea8f0f475d9cb1ef2dda8cdca02bcc23c6b86c3887c324425e78"
+         "688d966aa283fa6419333d0d6bba8c06c6d3795c4f641f278d6e03b95c51420f",
+         true},
+};
+
 struct ed25519_good {
 	const char *public_hex;
 	const char *msg_hex;

@@ -292,6 +292,32 @@ Test(ed25519, r_noncanonical_rejected)
 	cr_expect_eq(valid, 1, "exactly one control case");
 }
 
+/* A mixed-order key (prime-order part plus a point of order 8) is not of
+ * small order and loads. With it, [S]B - [k]A' = R - [k]T8, so the
+ * cofactorless equation holds only when 8 divides k; a cofactored verifier
+ * would accept all four. */
+Test(ed25519, mixed_order_key_cofactorless)
+{
+	uint8_t pub[32];
+	size_t n_ok = 0, n_bad = 0;
+
+	unhex(mixed_key_hex, pub, 32);
+	cr_expect_eq(sv_ed25519_check_pubkey(pub), SV_OK, "mixed-order key loads");
+	for (size_t i = 0; i < COUNT(mixed); i++) {
+		uint8_t sig[64];
+
+		unhex(mixed[i].sig_hex, sig, 64);
+		cr_expect_eq(sv_ed25519_verify(sig, pub, (const uint8_t *)mixed[i].msg,
+		                               strlen(mixed[i].msg)),
+		             mixed[i].k_mult_of_8 ? SV_OK : SV_E_BAD_SIGNATURE, "%s", mixed[i].msg);
+		if (mixed[i].k_mult_of_8)
+			n_ok++;
+		else
+			n_bad++;
+	}
+	cr_expect(n_ok > 0 && n_bad > 0, "both kinds present");
+}
+
 Test(ed25519, all_zero)
 {
 	struct vec v;

@@ -166,6 +166,36 @@ def main():
             "true" if valid else "false"))
     w("};\n")
 
+    # A mixed-order key A' = A + T (T of order 8) and signatures made with
+    # A's secret: [S]B - [k]A' = R - [k]T, so the cofactorless equation
+    # holds exactly when 8 divides k, while a cofactored verifier would
+    # accept every one. Pins down which equation verify/ uses.
+    seed = bytes(range(100, 132))
+    a, prefix, _ = keypair(seed)
+    Apt = mul(a, B)
+    Amixed = enc(add(Apt, T8))
+    w("struct ed25519_mixed {\n\tconst char *msg;\n\tconst char *sig_hex;\n\tbool k_mult_of_8;\n};\n")
+    w("/* Key A + T8 for the secret of verify/gen's seed 100..131. */")
+    w("static const char mixed_key_hex[] = %s;\n" % c_bytes(Amixed))
+    w("static const struct ed25519_mixed mixed[] = {")
+    found = {True: 0, False: 0}
+    i = 0
+    while found[True] < 2 or found[False] < 2:
+        msg = b"mixed order %d" % i
+        i += 1
+        r = H(prefix, msg) % L
+        R = enc(mul(r, B))
+        k = H(R, Amixed, msg) % L
+        key = k % 8 == 0
+        if found[key] >= 2:
+            continue
+        found[key] += 1
+        S = (r + k * a) % L
+        w('\t{"%s",\n\t %s\n\t %s,\n\t %s},' % (
+            msg.decode(), c_bytes(R), c_bytes(S.to_bytes(32, "little")),
+            "true" if key else "false"))
+    w("};\n")
+
     # Ordinary signatures over assorted lengths (including empty), from the
     # model's own signer; the unit test checks that they verify.
     w("struct ed25519_good {\n\tconst char *public_hex;\n\tconst char *msg_hex;")
