@@ -657,6 +657,17 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 		r = -errno;
 		goto fail;
 	}
+	/* PID 1 may run with 0-2 closed: keep the write end clear of the
+	 * child's dup2 onto 0-2, or an early EOF would read as a good exec. */
+	if (status[1] < 3) {
+		int hi = move_high(status[1]);
+		if (hi < 0) {
+			r = -errno;
+			goto fail;
+		}
+		close(status[1]);
+		status[1] = hi;
+	}
 	c.status_fd = status[1];
 
 	int pidfd = -1;
