@@ -57,15 +57,15 @@ static size_t dp_size(const EFI_DEVICE_PATH *dp)
 	const UINT8 *p = (const UINT8 *)dp;
 	size_t n = 0;
 
-	/* Bounded: a device path has far fewer than 256 nodes. */
+	/* Bounded: a real device path has far fewer than 256 nodes. */
 	for (int i = 0; i < 256; i++) {
-		size_t len = (size_t)p[n + 2] | (size_t)p[n + 3] << 8;
+		const UINT8 *node = p + n;
+		size_t len = (size_t)node[2] | (size_t)node[3] << 8;
 
-		if (len < 4)
+		if (len < sizeof(EFI_DEVICE_PATH))
 			return 0;
 		n += len;
-		if (p[n - len] == END_DEVICE_PATH_TYPE &&
-		    p[n - len + 1] == END_ENTIRE_DEVICE_PATH_SUBTYPE)
+		if (node[0] == END_DEVICE_PATH_TYPE && node[1] == END_ENTIRE_DEVICE_PATH_SUBTYPE)
 			return n;
 	}
 	return 0;
@@ -271,10 +271,9 @@ EFI_STATUS spine_handoff(const struct spine_slot *sl)
 	spine_text_str(&t, " us");
 	spine_puts(line);
 
+	/* Back from here only if the kernel gave up before ExitBootServices;
+	 * its status, even "success", is what the console line reports. */
 	s = uefi_call_wrapper(spine_bs->StartImage, 3, child, NULL, NULL);
-	/* Back here only if the kernel failed before ExitBootServices. */
-	if (!EFI_ERROR(s))
-		s = EFI_LOAD_ERROR;
 out:
 	/* EDK2 already unloads an image whose StartImage returned; UnloadImage on
 	 * the stale handle then fails harmlessly with EFI_INVALID_PARAMETER. */
