@@ -53,7 +53,8 @@ struct bay0 {
 	bool cgroup_v2; /* cgroup2 with memory, pids, cpu, cpuset */
 	bool persist_mounted;
 	bool shutting_down;
-	char slot; /* 'a', 'b', or 0 if unknown */
+	char slot;          /* 'a', 'b', or 0 if unknown */
+	long long start_ms; /* CLOCK_MONOTONIC: about ms since the kernel began */
 	struct watchdog wd;
 	int epfd;
 	int sig_fd;
@@ -85,6 +86,8 @@ int keys_load(struct bay0 *b);
 /* watchdog.c */
 int watchdog_open(struct bay0 *b);
 int watchdog_feed(struct bay0 *b);
+/* main.c */
+long long bay0_now_ms(void);
 /* loop.c */
 int loop_setup(struct bay0 *b);
 int loop_start_personas(struct bay0 *b);

@@ -434,7 +434,10 @@ int loop_start_personas(struct bay0 *b)
 		if (start_one(b, i, b->conf.personas[i]) == 0)
 			started++;
 	}
-	log_line("personas started: %d of %zu", started, b->conf.npersonas);
+	/* Monotonic time is, to a few ms, time since the kernel began: the
+	 * bench reads both figures from this line. */
+	log_line("personas started: %d of %zu at %lld ms (bay0 started at %lld ms)", started,
+	         b->conf.npersonas, bay0_now_ms(), b->start_ms);
 	return started;
 }
 

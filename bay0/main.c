@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bay0.h"
@@ -29,6 +30,14 @@
 #else
 #define TEST_BUILD false
 #endif
+
+long long bay0_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void refuse_unless_pid1(void)
 {
@@ -147,6 +156,7 @@ int main(void)
 	static struct bay0 b = {.wd.fd = -1, .wd.timer_fd = -1, .epfd = -1, .sig_fd = -1};
 
 	refuse_unless_pid1();
+	b.start_ms = bay0_now_ms();
 	b.test_build = TEST_BUILD;
 	umask(022);
 	/* Signals first: from here on every signal bay0 handles waits in the
