@@ -22,6 +22,8 @@
 #   --watchdog       an i6300esb watchdog (its action: reset)
 #   --persist IMG    a second virtio disk, read-write (/persist)
 #   --live           also print the serial lines on stdout as they come
+#   --secboot        OVMF_CODE_4M.secboot.fd (Secure Boot, variables in SMM);
+#                    with a fresh store it starts in setup mode
 #
 # The last line on stdout is "ovmf: end=<how> boots=<n> seconds=<s>" and the
 # exit status says the same:
@@ -44,7 +46,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp= kernel= initrd= append= vars= log=build/ovmf/last.log
-timeout=120 max_boots=6 until= tpm= watchdog=0 persist= live=0
+timeout=120 max_boots=6 until= tpm= watchdog=0 persist= live=0 secboot=0
 extra=()
 
 die() {
@@ -68,6 +70,10 @@ while [ $# -gt 0 ]; do
 	--watchdog) watchdog=1 ;;
 	--persist) persist=$2 && shift ;;
 	--live) live=1 ;;
+	--secboot)
+		secboot=1
+		code=$ovmf_dir/OVMF_CODE_4M.secboot.fd
+		;;
 	--)
 		shift
 		extra=("$@")
@@ -112,11 +118,15 @@ mkdir -p "$(dirname "$log")"
 args=(
 	-machine q35,smm=on -m 512 -smp 1 -nic none
 	-display none -monitor none -serial stdio
-	-global driver=cfi.pflash01,property=secure,value=on
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
 	-drive "if=pflash,format=raw,unit=1,file=$vars"
 	-trace pflash_reset -D "$work/trace"
 )
+# The Secure Boot build runs its variable services in SMM and needs the
+# flash to accept writes from SMM only; the plain build writes the flash from
+# normal mode, and with secure=on those writes would be refused (OVMF then
+# silently keeps variables in RAM, and they vanish at the next reset).
+[ "$secboot" = 0 ] || args+=(-global driver=cfi.pflash01,property=secure,value=on)
 if [ -n "$esp" ]; then
 	args+=(-drive "if=none,id=esp,format=raw,readonly=on,file=$esp"
 		-device virtio-blk-pci,drive=esp,bootindex=1)
