@@ -129,7 +129,7 @@ $(SP)/persist.img: image/spine/mkpersist.sh | deps
 	image/spine/mkpersist.sh -o $@
 
 SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.img
-# ALL_TARGETS gets these once bay0/bay0.mk builds $(BAY0) and $(BAY0_TEST).
+ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img
 
 # --- targets
 .PHONY: spine boot-spine check-vm-bay0 bench-spine

@@ -264,6 +264,18 @@ if [ -n "$ready_t" ] && [ -n "$probe_t" ] && [ "$ready_t" -lt "$probe_t" ]; then
 else
 	fail "xa-ready (${ready_t:-never}) not before xb-probing (${probe_t:-never})"
 fi
+# Through spineboot, bay0 marks the booted slot good once its personas run
+# (docs/interfaces.md); a direct boot has no spine.slot= to mark.
+case $boot1 in
+esp:*)
+	if grep -aqE '^bay0: slot a marked good' "$p1" && grep -aqE '^spineboot: booting slot a ' "$p1"; then
+		pass "spineboot booted slot a and bay0 marked it good"
+	else
+		fail "slot a: $(grep -aE '^spineboot: |^bay0: slot' "$p1" | tr '\n' ';')"
+	fi
+	;;
+*) echo "SKIP: vm-bay0: slot marked good (direct boot: no loader, no spine.slot=)" ;;
+esac
 if grep -aqE 'Kernel panic|BUG:|general protection' "$p1"; then
 	fail "kernel trouble in boot 1: $(grep -aE 'Kernel panic|BUG:|general protection' "$p1" | head -n 1)"
 fi
