@@ -15,3 +15,12 @@ check-vm-boot: $(KERNEL_STAMP) $(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB) | deps
 		echo "check-vm-boot: building $(SPINEBOOT_EFI) or $(SPINE_PCR) failed"
 	@B=$(B) SPINEBOOT=$(SPINEBOOT_EFI) SPINE_PCR=$(SPINE_PCR) SLOT_SEC=$(SLOT_SEC) \
 		SLOT_PUB=$(SLOT_PUB) tests/vm/scenarios.sh -j $(VM_JOBS) $(VM_CASES)
+
+# Host checks of the image/ scripts: no VM, seconds. spine-verify is built
+# but not a prerequisite, for the same reason as above.
+.PHONY: check-image
+CHECKS += check-image
+check-image: $(KERNEL_STAMP) $(TESTINIT) $(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB) | deps
+	@$(MAKE) --no-print-directory $(B)/spine-verify >/dev/null 2>&1 || \
+		echo "check-image: building $(B)/spine-verify failed"
+	@B=$(B) SLOT_SEC=$(SLOT_SEC) SLOT_PUB=$(SLOT_PUB) tests/vm/image-checks.sh
