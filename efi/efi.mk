@@ -29,7 +29,11 @@ EFI_OBJS := $(EFI_PURE:efi/%.c=$(B)/efi/%.o) $(EFI_FW:efi/%.c=$(B)/efi/%.o)
 SPINEBOOT_SO  := $(B)/efi/spineboot.so
 SPINEBOOT_EFI := $(B)/efi/spineboot.efi
 
-$(B)/efi/keys.h: efi/mkkeys.sh $(SLOT_PUBS)
+# keys/keys.mk (which sets SLOT_PUB and makes the DEVELOPMENT key) is read
+# after this file, so the key prerequisites are expanded a second time, when
+# the rule is used: the header then depends on the key files and their rule.
+.SECONDEXPANSION:
+$(B)/efi/keys.h: efi/mkkeys.sh $$(SLOT_PUBS)
 	@mkdir -p $(@D)
 	efi/mkkeys.sh $@ $(SLOT_PUBS)
 
@@ -82,8 +86,15 @@ FUZZERS += $(EFI_FUZZ)
 
 ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR)
 
-.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys
-CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys
+.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot
+CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot
+
+# Secure Boot on (OVMF + Debian's snakeoil keys): the firmware refuses an
+# unsigned spineboot.efi, and a signed one boots the not-db-signed kernel.
+check-efi-secureboot: $(SPINEBOOT_EFI) $$(KERNEL_STAMP) $$(TESTINIT_INITRD) $$(SLOT_SEC) \
+		$$(SLOT_PUB) efi/check-secureboot.sh | deps
+	@efi/check-secureboot.sh $(SPINEBOOT_EFI) $(KERNEL) $(TESTINIT_INITRD) $(SLOT_SEC) \
+		$(SLOT_PUB) $(B)/tmp/secureboot
 
 # The trusted-key table generator, with two keys and with bad key files.
 check-efi-keys: efi/mkkeys.sh efi/check-mkkeys.sh | deps
@@ -118,4 +129,4 @@ fuzz-efi: $(EFI_FUZZ)
 		-artifact_prefix=$(B)/fuzz/efi_policy- $(B)/fuzz/corpus-efi_policy efi/fuzz/seeds
 
 DEPS_PKGS += gnu-efi binutils libssl-dev libsodium-dev libcriterion-dev clang signify-openbsd ovmf \
-	qemu-system-x86 mtools swtpm
+	qemu-system-x86 mtools swtpm sbsigntool openssl
