@@ -30,7 +30,8 @@ fail() {
 
 # Runs a checker inside a slot folder: signify's -C resolves names there.
 sig_check() { (cd "$2" && signify-openbsd -C -p "$pub" -x SHA512.sig) >/dev/null 2>&1; }
-sv_check() { (cd "$2" && "$(realpath "$SPINE_VERIFY")" -C -p "$pub" -x SHA512.sig) >/dev/null 2>&1; }
+sv=$(realpath -m "$SPINE_VERIFY")
+sv_check() { (cd "$2" && "$sv" -C -p "$pub" -x SHA512.sig) >/dev/null 2>&1; }
 
 slot=$w/slot
 image/mkslot.sh -o "$slot" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c "console=ttyS0 x=1" -v 7 -t 2 \
