@@ -32,6 +32,7 @@ struct running {
 	/* cgroup v2 event files (memory.events, pids.events), -1 without v2,
 	 * and the counters last seen there. */
 	int ev_fd[2];
+	int psi_fd; /* memory.pressure trigger, -1 without */
 	unsigned long long ev_seen[2];
 };
 

@@ -19,6 +19,8 @@ static void conf_defaults(struct spine_conf *c)
 	memcpy(c->persist_label, "persist", sizeof("persist"));
 	c->persist_required = true;
 	c->shutdown_sec = 10;
+	c->psi_stall_ms = 2000;
+	c->psi_window_ms = 10000;
 }
 
 /* Decimal, no sign, no leading zeros, lo..hi. */
@@ -174,6 +176,21 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 			}
 		} else {
 			return fail(err, errlen, "persist: <label> [optional] | off");
+		}
+	} else if (!strcmp(k, "memory-pressure-purge")) {
+		unsigned stall, window;
+		if (nw == 2 && !strcmp(w[1], "off")) {
+			c->psi_stall_ms = c->psi_window_ms = 0;
+		} else if (nw == 3 && parse_uint(w[1], 1, 9999, &stall) == 0 &&
+		           parse_uint(w[2], 500, 10000, &window) == 0 && stall < window) {
+			/* The kernel's PSI trigger limits: window 500 ms..10 s,
+			 * stall below the window. */
+			c->psi_stall_ms = stall;
+			c->psi_window_ms = window;
+		} else {
+			return fail(
+			        err, errlen,
+			        "memory-pressure-purge: <stall ms> <window ms 500..10000> | off");
 		}
 	} else if (!strcmp(k, "shutdown-timeout")) {
 		if (nw != 2 || parse_uint(w[1], 1, 300, &c->shutdown_sec))

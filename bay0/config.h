@@ -31,8 +31,11 @@ struct spine_conf {
 	enum conf_power on_signal;              /* SIGTERM; SIGINT (ctrl-alt-del) always reboots */
 	char persist_label[CONF_LABEL_MAX + 1]; /* "" = no /persist */
 	bool persist_required;                  /* not found = fatal */
-	unsigned shutdown_sec;                  /* cap on waiting for processes to die */
-	unsigned starve_after_sec;              /* TEST BUILDS ONLY: stop feeding after N s */
+	/* PSI: purge a persona whose tasks all stall on memory for psi_stall_ms
+	 * within psi_window_ms (0 = off). */
+	unsigned psi_stall_ms, psi_window_ms;
+	unsigned shutdown_sec;     /* cap on waiting for processes to die */
+	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */
 };
 
 /* Fills *c with the defaults (docs/bay0.md), then applies the file.

@@ -30,7 +30,16 @@
 #define P_PIDFD 3
 #endif
 
-enum ev_kind { EV_SIGNAL = 1, EV_WATCHDOG, EV_PIDFD, EV_LIFE, EV_LOG, EV_CG_MEM, EV_CG_PIDS };
+enum ev_kind {
+	EV_SIGNAL = 1,
+	EV_WATCHDOG,
+	EV_PIDFD,
+	EV_LIFE,
+	EV_LOG,
+	EV_CG_MEM,
+	EV_CG_PIDS,
+	EV_CG_PSI
+};
 
 static uint64_t ev(enum ev_kind k, size_t i)
 {
@@ -83,6 +92,7 @@ int loop_setup(struct bay0 *b)
 		b->personas[i].life_fd = -1;
 		b->personas[i].log_fd = -1;
 		b->personas[i].ev_fd[0] = b->personas[i].ev_fd[1] = -1;
+		b->personas[i].psi_fd = -1;
 	}
 	return 0;
 }
@@ -233,6 +243,31 @@ static void cg_watch(struct bay0 *b, struct running *r, size_t slot)
 	}
 }
 
+/* A persona whose every task waits on memory for psi_stall_ms of each
+ * psi_window_ms is thrashing inside its limit: it takes the machine's memory
+ * bandwidth and gets nothing done. bay0 purges it (research/runtime.md:
+ * "PSI trigger -> cgroup.kill"). The trigger fires once per window at most. */
+static void psi_watch(struct bay0 *b, struct running *r, size_t slot)
+{
+	struct epoll_event e = {.events = EPOLLPRI, .data.u64 = ev(EV_CG_PSI, slot)};
+	char trig[64];
+	int fd, n;
+
+	if (r->p.cgroup_fd < 0 || !b->conf.psi_window_ms)
+		return;
+	n = snprintf(trig, sizeof(trig), "full %u %u", b->conf.psi_stall_ms * 1000,
+	             b->conf.psi_window_ms * 1000);
+	fd = openat(r->p.cgroup_fd, "memory.pressure", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, trig, (size_t)n + 1) < 0 ||
+	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+		log_err(-errno, "persona %s: memory.pressure trigger", r->p.pp.name);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	r->psi_fd = fd;
+}
+
 static void cg_event(struct running *r, int i)
 {
 	unsigned long long v;
@@ -252,6 +287,10 @@ static void cg_unwatch(struct running *r)
 			close(r->ev_fd[i]);
 			r->ev_fd[i] = -1;
 		}
+	if (r->psi_fd >= 0) {
+		close(r->psi_fd);
+		r->psi_fd = -1;
+	}
 }
 
 /* ---- persona lifetimes --------------------------------------------------- */
@@ -405,6 +444,7 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)))
 		power_fatal(b, "persona %s: epoll: %s", pp.name, strerror(errno));
 	cg_watch(b, r, slot);
+	psi_watch(b, r, slot);
 	if (pp.lifetime_s) {
 		struct itimerspec its = {.it_value.tv_sec = (time_t)pp.lifetime_s};
 		r->life_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -547,6 +587,10 @@ void loop_run(struct bay0 *b)
 			case EV_CG_MEM:
 			case EV_CG_PIDS:
 				cg_event(r, k == EV_CG_PIDS);
+				break;
+			case EV_CG_PSI:
+				if (r->psi_fd >= 0)
+					purge(b, r, "memory pressure");
 				break;
 			}
 		}

@@ -28,6 +28,8 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_str_eq(c.persist_label, "persist");
 	cr_assert(c.persist_required);
 	cr_assert_eq(c.shutdown_sec, 10);
+	cr_assert_eq(c.psi_stall_ms, 2000);
+	cr_assert_eq(c.psi_window_ms, 10000);
 	cr_assert_eq(c.starve_after_sec, 0);
 }
 
@@ -46,7 +48,8 @@ Test(bay0_config, full_file)
 	                "on-fatal poweroff\n"
 	                "on-sigterm reboot\n"
 	                "persist spine-persist optional\n"
-	                "shutdown-timeout 5\n";
+	                "shutdown-timeout 5\n"
+	                "memory-pressure-purge 150 1000\n";
 
 	cr_assert_eq(parse(s, false, &c, &line), 0);
 	cr_assert_eq(c.nmodules, 3);
@@ -61,6 +64,8 @@ Test(bay0_config, full_file)
 	cr_assert_str_eq(c.persist_label, "spine-persist");
 	cr_assert(!c.persist_required);
 	cr_assert_eq(c.shutdown_sec, 5);
+	cr_assert_eq(c.psi_stall_ms, 150);
+	cr_assert_eq(c.psi_window_ms, 1000);
 }
 
 Test(bay0_config, off_switches)
@@ -68,7 +73,11 @@ Test(bay0_config, off_switches)
 	struct spine_conf c;
 	unsigned line;
 
-	cr_assert_eq(parse("watchdog off\npersist off\n", false, &c, &line), 0);
+	cr_assert_eq(
+	        parse("watchdog off\npersist off\nmemory-pressure-purge off\n", false, &c, &line),
+	        0);
+	cr_assert_eq(c.psi_stall_ms, 0);
+	cr_assert_eq(c.psi_window_ms, 0);
 	cr_assert_eq(c.watchdog_sec, 0);
 	cr_assert(!c.watchdog_required);
 	cr_assert_str_eq(c.persist_label, "");
