@@ -131,6 +131,32 @@ Test(ed25519, model_signatures_verify)
 	}
 }
 
+/* Wycheproof's Ed25519 cases (sv_vectors.h): every "valid" one verifies,
+ * every "invalid" one is refused. Each case is named on failure. */
+Test(ed25519, wycheproof)
+{
+	size_t n_valid = 0;
+
+	for (size_t i = 0; i < COUNT(wycheproof_ed25519); i++) {
+		const struct wycheproof_case *w = &wycheproof_ed25519[i];
+		uint8_t pub[32], sig[64];
+		size_t n;
+		uint8_t *msg = unhex_alloc(w->msg_hex, &n);
+
+		unhex(w->public_hex, pub, 32);
+		unhex(w->sig_hex, sig, 64);
+		sv_result r = sv_ed25519_verify(sig, pub, msg, n);
+		if (w->valid)
+			cr_expect_eq(r, SV_OK, "tcId %d: %s", w->tc_id, sv_result_str(r));
+		else
+			cr_expect_neq(r, SV_OK, "tcId %d accepted", w->tc_id);
+		n_valid += w->valid;
+		free(msg);
+	}
+	cr_expect_gt(n_valid, 0);
+	cr_expect_lt(n_valid, COUNT(wycheproof_ed25519));
+}
+
 /* The empty message of RFC TEST 1, passed as NULL as well as a pointer. */
 Test(ed25519, empty_message_known_good)
 {
