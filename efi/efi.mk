@@ -86,8 +86,14 @@ FUZZERS += $(EFI_FUZZ)
 
 ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR)
 
-.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot
-CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot
+.PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot \
+	check-efi-pcr
+CHECKS += check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot \
+	check-efi-pcr
+
+# spine-pcr against the measurement spec, recomputed with sha256sum.
+check-efi-pcr: $(SPINE_PCR) efi/check-pcr.sh $$(SLOT_SEC) | deps
+	@efi/check-pcr.sh $(SPINE_PCR) $(SLOT_SEC) $(B)/tmp/pcr
 
 # Secure Boot on (OVMF + Debian's snakeoil keys): the firmware refuses an
 # unsigned spineboot.efi, and a signed one boots the not-db-signed kernel.
@@ -129,4 +135,4 @@ fuzz-efi: $(EFI_FUZZ)
 		-artifact_prefix=$(B)/fuzz/efi_policy- $(B)/fuzz/corpus-efi_policy efi/fuzz/seeds
 
 DEPS_PKGS += gnu-efi binutils libssl-dev libsodium-dev libcriterion-dev clang signify-openbsd ovmf \
-	qemu-system-x86 mtools swtpm sbsigntool openssl
+	qemu-system-x86 mtools swtpm sbsigntool openssl xxd
