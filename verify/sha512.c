@@ -1,9 +1,9 @@
 /*
  * sha512.c: SHA-512 (FIPS 180-4 section 6.4), streaming.
  *
- * The 80 rounds are fully unrolled with the message schedule computed in a
- * rolling 16-word window, so the working variables stay in registers and no
- * 80-word array is touched; the variables rotate by renaming, not by moves.
+ * The 80 rounds are written out, so the working variables rotate by
+ * renaming, not by moves; the message schedule runs beside them in vector
+ * registers (see STEP). Speed figures and what was tried: docs/verify.md.
  */
 #include "sv.h"
 
@@ -56,8 +56,12 @@ static inline uint64_t ror(uint64_t x, unsigned n)
 	return (x >> n) | (x << (64 - n));
 }
 
+/* Sigma0 = ror28 ^ ror34 ^ ror39 and Sigma1 = ror14 ^ ror18 ^ ror41, nested
+ * so that x is rotated in place instead of copied three times (measured
+ * faster on x86-64 without BMI2's three-operand rorx). */
 #define S0(x) ror(ror(ror((x), 5) ^ (x), 6) ^ (x), 28)
 #define S1(x) ror(ror(ror((x), 23) ^ (x), 4) ^ (x), 14)
+
 /* Ch in its cheapest form. Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and this
  * round's a ^ b is the next round's b ^ c: each round computes one XOR and
  * hands it on (ab_ is written, bc_ read; the two swap roles every round). */
