@@ -168,14 +168,20 @@ else
 	# An orphan: a shell in bay0's PID namespace starts a child and exits;
 	# the child is re-parented to bay0, which must reap it.
 	nsenter -t "$BPID" -p sh -c 'sleep 0.3 & exit 0'
-	sleep 1.5
+	wait_line "$LOG" "bay0: reaped pid" 10
+	sleep 0.2
 	zombies=$(ps -o stat= --ppid "$BPID" | grep -c Z)
 	check "reaps a re-parented orphan (no zombie, logged)" \
 		test "$zombies" = 0 -a -n "$(grep -F 'bay0: reaped pid' "$LOG")"
-	# A straggler that the shutdown must end.
+	# A straggler that the shutdown must end (re-parented to bay0 once
+	# its shell has exited).
 	nsenter -t "$BPID" -p sh -c 'sleep 1000 & exit 0'
-	sleep 0.3
-	straggler=$(pgrep -P "$BPID" -x sleep | head -1)
+	straggler=
+	for _ in $(seq 50); do
+		straggler=$(pgrep -P "$BPID" -x sleep | head -1)
+		[ -n "$straggler" ] && break
+		sleep 0.1
+	done
 
 	kill -TERM "$BPID"
 	finish
