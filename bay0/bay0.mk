@@ -90,4 +90,4 @@ check-host-bay0: $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
 	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
 
 DEPS_PKGS += libseccomp-dev libcap-dev libcriterion-dev e2fsprogs util-linux erofs-utils \
-	busybox-static signify-openbsd binutils
+	busybox-static signify-openbsd binutils procps coreutils
