@@ -46,6 +46,9 @@ $(DEFAULT_ESP): $(SPINEBOOT_EFI) $(B)/slots/default-a/SHA512.sig \
 		$(B)/slots/default-b/SHA512.sig image/mkesp.sh
 	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/default-a -b $(B)/slots/default-b
 
+# `make` builds the images too (the kernel download included, once).
+ALL_TARGETS += $(TESTINIT_INITRD) $(DEFAULT_ESP)
+
 .PHONY: kernel testinit images
 kernel: $(KERNEL_STAMP)
 testinit: $(TESTINIT) $(TESTINIT_INITRD)
