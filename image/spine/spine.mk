@@ -139,9 +139,10 @@ spine: $(SPINE_ESPS) $(SP)/persist.img
 # fresh /persist; ends once web (the slowest to settle) is idle, or at the timeout.
 boot-spine: $(B)/esp/spine.img $(SP)/persist.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
-	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
+	cp ovmf/run.sh $(SP)/ovmf-run.sh
+	bash $(SP)/ovmf-run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
 		--live --timeout 240 --log $(B)/spine/boot.log \
-		--until '\] bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
+		--until '^bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
 
 # VM_BAY0_BOOT=esp (default): the whole chain, OVMF -> spineboot -> slot A.
 # VM_BAY0_BOOT=slot: the same slot folders booted directly by OVMF (no

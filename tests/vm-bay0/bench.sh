@@ -54,7 +54,7 @@ for i in $(seq "$runs"); do
 	cp "$persist" "$out/bench-persist.img"
 	rc=0
 	bash "$harness" "${boot[@]}" --watchdog --persist "$out/bench-persist.img" --timeout 180 \
-		--log "$log" --until '\] bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
+		--log "$log" --until '^bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
 	t0=$(ms_of "$log" '\] bay0: starting: ')
 	t_end=0 missing=
 	for p in web work vault; do
