@@ -174,7 +174,7 @@ fi
 hrc=0
 wait "$hpid" || hrc=$?
 trap - EXIT
-end1=$(grep -o 'ovmf: end=[a-z]* boots=[0-9]*' "$out/boot1.harness" | tail -n 1 || true)
+end1=$(grep -oE 'ovmf: end=[a-z]* boots=[0-9]* seconds=[0-9.]+' "$out/boot1.harness" | tail -n 1 || true)
 echo "vm-bay0: boot 1 ended: ${end1:-harness said nothing} (exit $hrc)"
 p1=$out/boot1.plain
 plain "$log1" >"$p1"
@@ -322,6 +322,20 @@ if extract_fs "$disk1" "$fs1"; then
 	else
 		fail "/persist lacks xa/secret or probe/fsprobe-copy (top level: $ls_root)"
 	fi
+	# One 0700 subtree per persona with persist rights, each owned by its
+	# own non-root uid (escape's is the uid it reported from inside), and
+	# transfer/ root-owned.
+	owners=$(debugfs -R 'ls -l /' "$fs1" 2>/dev/null |
+		awk 'NF >= 8 && $NF != "." && $NF != ".." && $NF != "lost+found" { print $NF ":" $2 ":" $4 }' | sort | tr '\n' ' ')
+	esc_uid=$(sed -nE 's/^bay0: \[escape\] info: uid ([0-9]+)$/\1/p' "$p1" | head -n 1)
+	uids=$(for d in escape probe xa xb; do grep -oE "\b$d:40700:[0-9]+" <<<"$owners" | cut -d: -f3; done)
+	if [[ $owners == *"transfer:40700:0"* ]] && [ "$(wc -l <<<"$uids")" = 4 ] &&
+		[ "$(sort -u <<<"$uids" | wc -l)" = 4 ] && ! grep -qx 0 <<<"$uids" &&
+		[[ $owners == *"escape:40700:$esc_uid"* ]] && [ -n "$esc_uid" ]; then
+		pass "/persist subtrees 0700, one uid each, escape's = its uid inside ($esc_uid): $owners"
+	else
+		fail "/persist subtrees: $owners (escape's uid inside: ${esc_uid:-?})"
+	fi
 else
 	fail "no partition named persist in $disk1"
 fi
@@ -368,5 +382,5 @@ if extract_fs "$disk2" "$fs2"; then
 	fi
 fi
 
-echo "vm-bay0: $nfail failure(s)"
+echo "vm-bay0: $nfail failure(s); VM time: boot 1 ${end1##*seconds=} s, boot 2 $(grep -oE 'seconds=[0-9.]+' "$out/boot2.harness" | tail -n 1 | cut -d= -f2) s"
 [ "$nfail" = 0 ]
