@@ -11,7 +11,8 @@
  *   4. print "testinit: cmdline=<exact /proc/cmdline>";
  *   5. print what the OS sees of the loader's variables, then, with
  *      testinit.good=1, mark the slot named by spine.slot= good;
- *   6. print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
+ *   6. testinit.floor=plant: try to plant SpineRollbackFloor=0 as root;
+ *      print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
  *   7. testinit.action=poweroff|reboot|panic|hang (default poweroff).
  *
  * A step that fails prints "testinit: <step>: <error>" and the init goes on
@@ -269,6 +270,29 @@ static void print_vars(void)
 	}
 }
 
+/* testinit.floor=plant: what a root attacker on the running system would try
+ * against rollback protection: create SpineRollbackFloor = 0 through
+ * efivarfs (it can only ask for NV|BS|RT; a boot-services-only variable
+ * cannot be written at run time). The loader's floor must not move. */
+static void plant_floor(void)
+{
+	static const unsigned char var[4 + 8] = {0x07, 0, 0, 0};
+	const char *path = EFIVARS "/SpineRollbackFloor-" SPINE_GUID;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0) {
+		say("plant SpineRollbackFloor: %s", strerror(errno));
+		return;
+	}
+	n = write(fd, var, sizeof(var));
+	if (n != (ssize_t)sizeof(var))
+		say("plant SpineRollbackFloor: %s", n < 0 ? strerror(errno) : "short write");
+	else
+		say("plant SpineRollbackFloor: ok");
+	close(fd);
+}
+
 static void print_pcr12(void)
 {
 	char hex[256];
@@ -285,7 +309,7 @@ static void print_pcr12(void)
 
 int main(void)
 {
-	char action[16] = "poweroff", good[4];
+	char action[16] = "poweroff", good[4], floor[8];
 	int n;
 
 	console();
@@ -306,6 +330,8 @@ int main(void)
 	print_vars();
 	if (param("testinit.good", good, sizeof(good)) && strcmp(good, "1") == 0)
 		mark_good();
+	if (param("testinit.floor", floor, sizeof(floor)) && strcmp(floor, "plant") == 0)
+		plant_floor();
 	print_pcr12();
 	param("testinit.action", action, sizeof(action));
 

@@ -223,6 +223,43 @@ case_rollback() {
 	fi
 }
 
+# 7b. The same, with root on the running system attacking the floor: each
+#    boot of version 5 tries to plant SpineRollbackFloor=0 through efivarfs.
+#    Before the floor exists the plant may succeed (the loader must then
+#    discard it); once the floor is set it must fail; either way version 4
+#    stays refused.
+case_rollback_os() {
+	local a5 a4 b e5 e4 vars=$B/vm/rollback-os.vars r p1 p2
+	a5=$(slot rollback-os-a5 -v 5 -c "$CMDLINE_BASE testinit.good=1 testinit.floor=plant") &&
+		a4=$(slot rollback-os-a4 -v 4) && b=$(slot rollback-os-b -v 5) &&
+		e5=$(esp rollback-os-5 -a "$a5" -b "$b") && e4=$(esp rollback-os-4 -a "$a4" -b "$b") ||
+		return
+	rm -f "$vars"
+	boot rollback-os-1 --esp "$e5" --vars "$vars"
+	p1=$(lines | sed -n 's/^testinit: plant SpineRollbackFloor: //p')
+	if [ "$(booted)" != a ] || [ -z "$p1" ]; then
+		fail "rollback against root" "first boot of version 5; $(why)"
+		return
+	fi
+	boot rollback-os-2 --esp "$e5" --vars "$vars"
+	p2=$(lines | sed -n 's/^testinit: plant SpineRollbackFloor: //p')
+	if [ "$(booted)" != a ] || [ -z "$p2" ]; then
+		fail "rollback against root" "second boot of version 5 (after the plant: $p1); $(why)"
+		return
+	fi
+	if [ "$p2" = ok ]; then
+		fail "rollback against root" "the OS wrote SpineRollbackFloor after the loader set it"
+		return
+	fi
+	boot rollback-os-3 --esp "$e4" --vars "$vars" --until '^spineboot: booting slot'
+	r=$(refusal a)
+	if [ "$(booted)" = b ] && grep -Eqi 'rollback|floor|version' <<<"$r"; then
+		pass "rollback against root: plant before the floor: $p1; after: $p2; version 4 still refused ($r)"
+	else
+		fail "rollback against root: version 4 refused" "plants: [$p1] [$p2]; $(why)"
+	fi
+}
+
 # 8. TPM: PCR 12 in the guest equals build/spine-pcr's prediction for the
 #    booted slot, and a changed slot gives another value, again predicted.
 case_pcr() {
@@ -250,7 +287,7 @@ case_pcr() {
 
 CASES=(good_a flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
 	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot
-	both_bad loadoptions count_reboot count_panic count_good rollback pcr)
+	both_bad loadoptions count_reboot count_panic count_good rollback rollback_os pcr)
 
 # ---- The runner ----------------------------------------------------------------
 
