@@ -114,6 +114,22 @@ case_sig_dotdot() {
 		-x "$B/vm/x:/spine/x"
 }
 
+# 3b. More of the same kind: a SHA512.sig over the loader's size cap (64 KiB),
+#     and a correctly signed slot whose vmlinuz is not a kernel at all.
+case_sig_oversized() {
+	local a
+	a=$(copy_slot "$GOOD_A" sig-oversized) &&
+		{ cat "$a/SHA512.sig" && head -c 70000 /dev/zero | tr '\0' '#'; } >"$B/vm/big.sig" &&
+		mv "$B/vm/big.sig" "$a/SHA512.sig" || return
+	expect_b "$a" sig-oversized "A's SHA512.sig grown past 64 KiB" '^SHA512\.sig: .*(large|big|size|cap)'
+}
+case_kernel_not_pe() {
+	local a
+	head -c 65536 /dev/zero | tr '\0' 'K' >"$B/vm/not-a-kernel"
+	a=$(slot kernel-not-pe -k "$B/vm/not-a-kernel") || return
+	expect_b "$a" kernel-not-pe "A signed, but its vmlinuz is 64 KiB of text" '^vmlinuz: '
+}
+
 # 4. Both slots bad: one refusal line each, then poweroff, well before the
 #    timeout.
 case_both_bad() {
@@ -262,6 +278,7 @@ case_rollback_os() {
 
 # 8. TPM: PCR 12 in the guest equals build/spine-pcr's prediction for the
 #    booted slot, and a changed slot gives another value, again predicted.
+#    The first boot has the TPM behind tpm-tis, the second behind tpm-crb.
 case_pcr() {
 	local a1 a2 e1 e2 p1 p2 g1 g2
 	if [ ! -x "$SPINE_PCR" ]; then
@@ -276,17 +293,18 @@ case_pcr() {
 	}
 	boot pcr-1 --esp "$e1" --tpm --until '^testinit: action='
 	g1=$(lines | sed -n 's/^testinit: pcr12=//p' | head -n 1)
-	boot pcr-2 --esp "$e2" --tpm --until '^testinit: action='
+	boot pcr-2 --esp "$e2" --tpm-crb --until '^testinit: action='
 	g2=$(lines | sed -n 's/^testinit: pcr12=//p' | head -n 1)
 	if [ -n "$g1" ] && [ "$g1" = "$p1" ] && [ "$g2" = "$p2" ] && [ "$g1" != "$g2" ]; then
-		pass "PCR 12 equals spine-pcr's prediction for two different slots ($g1, $g2)"
+		pass "PCR 12 equals spine-pcr's prediction for two different slots, tpm-tis and tpm-crb ($g1, $g2)"
 	else
 		fail "PCR 12 matches spine-pcr" "guest [$g1] [$g2], predicted [$p1] [$p2]; $(why)"
 	fi
 }
 
 CASES=(good_a flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
-	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot
+	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot sig_oversized
+	kernel_not_pe
 	both_bad loadoptions count_reboot count_panic count_good rollback rollback_os pcr)
 
 # ---- The runner ----------------------------------------------------------------
