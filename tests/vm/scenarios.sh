@@ -302,10 +302,12 @@ case_pcr() {
 	fi
 }
 
-CASES=(good_a flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
+# Longest first: with two at a time, the short refusal cases then fill the
+# gaps instead of one long counting run finishing alone.
+CASES=(count_good count_panic count_reboot rollback_os rollback pcr good_a loadoptions
+	flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
 	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot sig_oversized
-	kernel_not_pe
-	both_bad loadoptions count_reboot count_panic count_good rollback rollback_os pcr)
+	kernel_not_pe both_bad)
 
 # ---- The runner ----------------------------------------------------------------
 
