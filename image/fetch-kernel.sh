@@ -17,9 +17,18 @@ die() {
 }
 
 # "Depends: linux-image-6.1.0-57-amd64" -> linux-image-6.1.0-57-amd64
-pkg=$(apt-cache depends linux-image-amd64 |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
-[ -n "$pkg" ] || die "cannot resolve linux-image-amd64 (apt-get update?)"
+resolve() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+	# A fresh container often ships without package lists.
+	echo "fetch-kernel: no linux-image-amd64 in the package lists; apt-get update"
+	apt-get update -qq
+	pkg=$(resolve)
+fi
+[ -n "$pkg" ] || die "cannot resolve linux-image-amd64 from the configured archive"
 ver=${pkg#linux-image-}
 # Strip Debian's "-unsigned" flavour if the meta package ever points there.
 ver=${ver%-unsigned}
