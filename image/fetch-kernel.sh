@@ -58,6 +58,8 @@ if [ -f "$tmp/pkg/boot/config-$ver" ]; then
 	cp "$tmp/pkg/boot/config-$ver" "$tmp/out/config"
 fi
 echo "$ver" >"$tmp/out/version"
-rm -rf "$out"
+# Swap: the old tree steps aside, the new one takes its name, then the old
+# one goes; a reader sees one or the other for all but an instant.
+[ ! -e "$out" ] || mv "$out" "$tmp/old"
 mv "$tmp/out" "$out"
 echo "fetch-kernel: $(basename "$deb") -> $out (kernel $ver)"

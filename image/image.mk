@@ -5,11 +5,13 @@ DEPS_PKGS += apt dpkg kmod cpio gzip coreutils file dosfstools mtools signify-op
 
 KERNEL_DIR := $(B)/kernel
 KERNEL     := $(KERNEL_DIR)/vmlinuz
-# The unpacked kernel's stamp: fetch-kernel.sh writes it last, inside the tree
-# it swaps into place. Delete build/kernel to pick up a newer Debian kernel.
+# The unpacked kernel's stamp: fetch-kernel.sh writes it inside the tree it
+# swaps into place. Delete build/kernel to pick up a newer Debian kernel. The
+# script is an order-only prerequisite: editing it must not make every build
+# re-extract 400 MB under the feet of whoever is booting that kernel.
 KERNEL_STAMP := $(KERNEL_DIR)/version
 
-$(KERNEL_STAMP): image/fetch-kernel.sh | deps
+$(KERNEL_STAMP): | image/fetch-kernel.sh deps
 	image/fetch-kernel.sh $(KERNEL_DIR) $(B)/cache/apt
 $(KERNEL): $(KERNEL_STAMP)
 
