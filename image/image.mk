@@ -1,7 +1,7 @@
 # image/: Debian's kernel, initramfs, signed slot folders, ESP images.
 # Formats and how the pieces fit: docs/slots.md.
 
-DEPS_PKGS += apt dpkg kmod cpio gzip coreutils file dosfstools mtools signify-openbsd
+DEPS_PKGS += apt dpkg kmod cpio gzip xz-utils zstd coreutils file dosfstools mtools signify-openbsd
 
 KERNEL_DIR := $(B)/kernel
 KERNEL     := $(KERNEL_DIR)/vmlinuz

@@ -13,8 +13,8 @@
 # Modules land at their usual /lib/modules/<ver>/... paths, and
 # /lib/modules/<ver>/load.list names them one per line (path relative to that
 # folder), dependencies first: the init loads them in that order with
-# finit_module(2). The kernel package ships them uncompressed
-# (CONFIG_MODULE_COMPRESS_NONE), which finit_module takes as they are.
+# finit_module(2). Compressed modules (.ko.xz, .ko.zst, .ko.gz) are stored
+# unpacked; Debian 12's kernel ships plain .ko files anyway.
 #
 # Same inputs give the same bytes: entries sorted, owner 0:0, mtimes 0,
 # gzip without name or time stamp.
@@ -86,14 +86,24 @@ if [ ${#mods[@]} -gt 0 ]; then
 		fi
 		add_path "$p"
 	done
+	# Compressed modules are unpacked here: finit_module(2) takes them as
+	# they are only with CONFIG_MODULE_DECOMPRESS, and a plain .ko loads
+	# everywhere. (Debian 12's modules are not compressed at all.)
+	loads=()
 	for p in "${order[@]}"; do
+		dst=$stage/lib/modules/$ver/${p%.ko*}.ko
+		mkdir -p "$(dirname "$dst")"
 		case $p in
-		*.ko) ;;
-		*) die "$p is compressed; the init loads plain .ko files only" ;;
+		*.ko) cp "$mdir/$p" "$dst" ;;
+		*.ko.xz) xz -dc "$mdir/$p" >"$dst" ;;
+		*.ko.zst) zstd -qdc "$mdir/$p" >"$dst" ;;
+		*.ko.gz) gzip -dc "$mdir/$p" >"$dst" ;;
+		*) die "$p: unknown module compression" ;;
 		esac
-		install -D -m 0644 "$mdir/$p" "$stage/lib/modules/$ver/$p"
+		chmod 0644 "$dst"
+		loads+=("${p%.ko*}.ko")
 	done
-	printf '%s\n' "${order[@]}" >"$stage/lib/modules/$ver/load.list"
+	printf '%s\n' "${loads[@]}" >"$stage/lib/modules/$ver/load.list"
 fi
 
 for f in "${files[@]}"; do
