@@ -2,14 +2,18 @@
 # Builds one persona image: a read-only erofs file system holding Debian's
 # busybox-static (with its applet links) and any extra files.
 #
-#   mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]...
+#   mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]...
 #
 #   -b BUSYBOX  static busybox (default /bin/busybox from busybox-static)
-#   -f SRC:DST  an extra file at absolute path DST inside the image (mode kept)
+#   -f SRC:DST  an extra file at absolute path DST inside the image (mode
+#               kept, setuid and setgid bits dropped)
+#   -S SRC:DST  the same, installed setuid root (04755): for test images
+#               only, to show that a setuid-root file in an image gives a
+#               persona nothing (bay0 mounts images nosuid; no_new_privs)
 #
 # The image holds the empty directories bay0 mounts onto (dev proc tmp run
 # persist): the root is read-only, so a mount point missing from the image
-# cannot be made at launch. Nothing is setuid, everything is owned by root,
+# cannot be made at launch. Nothing is setuid unless -S says so, everything is owned by root,
 # every time stamp is 0 and the UUID is fixed, so the same inputs give the
 # same bytes (and the passport's SHA-512 stays put between builds).
 set -euo pipefail
@@ -20,13 +24,14 @@ die() {
 }
 
 out= busybox=/bin/busybox
-files=()
-while getopts o:b:f: opt; do
+files=() suid=()
+while getopts o:b:f:S: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	b) busybox=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
-	*) die "usage: mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]..." ;;
+	S) suid+=("$OPTARG") ;;
+	*) die "usage: mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]..." ;;
 	esac
 done
 [ -n "$out" ] || die "need -o"
@@ -55,6 +60,15 @@ for f in "${files[@]}"; do
 	install -D "$src" "$stage$dst"
 done
 chmod -R u-s,g-s "$stage"
+for f in "${suid[@]}"; do
+	src=${f%%:*} dst=${f#*:}
+	case $dst in
+	/*) ;;
+	*) die "destination must be absolute: $f" ;;
+	esac
+	[ -f "$src" ] || die "no file $src"
+	install -D -m 04755 "$src" "$stage$dst"
+done
 mkfs.erofs --quiet -T0 --all-root -U 00000000-0000-0000-0000-000000000000 \
 	"$out.tmp" "$stage" >/dev/null
 chmod 0644 "$out.tmp"

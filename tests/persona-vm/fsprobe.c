@@ -1,6 +1,7 @@
 /* Filesystem probes, run as the entry of a persona with persist rights "rw".
  *
  *	fsprobe
+ *	fsprobe --exec-right	(persist rights "rw+exec": the positive control)
  *
  * Writes to the root (the persona's image), the Spine's files, /proc/sys,
  * /sys and cgroupfs must all fail; so must mounting a fresh sysfs or
@@ -8,7 +9,12 @@
  * subtree, /persist/<name> on the disk, which it may write) an executable copy of itself, even setuid, must not
  * run and must not map PROT_EXEC, and the mount must carry nosuid, noexec
  * and nodev. A write to /tmp and to /persist is the control: it must
- * succeed, or the negatives prove nothing. */
+ * succeed, or the negatives prove nothing.
+ *
+ * With --exec-right only the /persist part runs, expecting the opposite for
+ * exec: the same setuid copy runs (and, nosuid, gains nothing) and maps
+ * PROT_EXEC, the mount is still nosuid and nodev. That the same program
+ * fails on "rw" and runs on "rw+exec" ties the failure to the mount flag. */
 #include "pvm.h"
 
 #include <fcntl.h>
@@ -57,7 +63,7 @@ static int copy_self(const char *dst)
 	return r;
 }
 
-static void persist_probes(void)
+static void persist_probes(int exec_right)
 {
 	const char *dir = "/persist";
 	char exe[300];
@@ -65,7 +71,10 @@ static void persist_probes(void)
 
 	snprintf(exe, sizeof(exe), "%s/fsprobe-copy", dir);
 	int c = copy_self(exe);
-	pvm_report("persist-write", c == 0, "copy of self to %s: %s", exe,
+	const char *pfx = exec_right ? "exec-right" : "persist";
+	char item[64];
+#define ITEM(s) (snprintf(item, sizeof(item), "%s-%s", pfx, s), item)
+	pvm_report(ITEM("write"), c == 0, "copy of self to %s: %s", exe,
 	           c ? pvm_errname(-c) : "written");
 	if (c)
 		return;
@@ -81,36 +90,51 @@ static void persist_probes(void)
 	int st = 0;
 	waitpid(p, &st, 0);
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	/* A successful exec of the copy exits 0 (main's "--child" path). */
-	pvm_report("persist-noexec", code > 100, "execve %s (chmod 04755 %s): %s", exe,
-	           cm ? pvm_errname(-cm) : "ok", code > 100 ? pvm_errname(code - 100) : "ran");
+	/* A successful exec of the copy exits 0 (main's "--child" path) if
+	 * it gained no privilege, 1 if it did. */
+	if (exec_right)
+		pvm_report(ITEM("exec"), code == 0, "execve %s (chmod 04755 %s): %s", exe,
+		           cm ? pvm_errname(-cm) : "ok",
+		           code == 0    ? "ran, euid = uid"
+		           : code > 100 ? pvm_errname(code - 100)
+		                        : "ran with other ids");
+	else
+		pvm_report(ITEM("noexec"), code > 100, "execve %s (chmod 04755 %s): %s", exe,
+		           cm ? pvm_errname(-cm) : "ok",
+		           code > 100 ? pvm_errname(code - 100) : "ran");
 	int fd = open(exe, O_RDONLY | O_CLOEXEC);
 	void *m =
 	        fd >= 0 ? mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	int e = errno;
-	pvm_report("persist-mmap-exec", m == MAP_FAILED, "mmap PROT_EXEC of %s: %s", exe,
-	           m == MAP_FAILED ? pvm_errname(e) : "mapped");
+	pvm_report(ITEM("mmap-exec"), exec_right ? m != MAP_FAILED : m == MAP_FAILED,
+	           "mmap PROT_EXEC of %s: %s", exe, m == MAP_FAILED ? pvm_errname(e) : "mapped");
 	if (fd >= 0)
 		close(fd);
 	if (statvfs(dir, &vfs) == 0)
-		pvm_report("persist-flags",
-		           (vfs.f_flag & ST_NOSUID) && (vfs.f_flag & ST_NOEXEC) &&
-		                   (vfs.f_flag & ST_NODEV),
+		pvm_report(ITEM("flags"),
+		           (vfs.f_flag & ST_NOSUID) && (vfs.f_flag & ST_NODEV) &&
+		                   !(vfs.f_flag & ST_NOEXEC) == !!exec_right,
 		           "%s: nosuid %d noexec %d nodev %d", dir, !!(vfs.f_flag & ST_NOSUID),
 		           !!(vfs.f_flag & ST_NOEXEC), !!(vfs.f_flag & ST_NODEV));
 	else
-		pvm_report("persist-flags", 0, "statvfs %s: %s", dir, pvm_errname(errno));
+		pvm_report(ITEM("flags"), 0, "statvfs %s: %s", dir, pvm_errname(errno));
 	snprintf(exe, sizeof(exe), "%s/null", dir);
 	int r = mknod(exe, S_IFCHR | 0666, makedev(1, 3));
 	e = errno;
-	pvm_report("persist-mknod", r < 0, "mknod %s c 1 3: %s", exe,
+	pvm_report(ITEM("mknod"), r < 0, "mknod %s c 1 3: %s", exe,
 	           r < 0 ? pvm_errname(e) : "created");
+#undef ITEM
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--child"))
+		return geteuid() == getuid() && getegid() == getgid() ? 0 : 1;
+	if (argc == 2 && !strcmp(argv[1], "--exec-right")) {
+		persist_probes(1);
+		pvm_line("pvm: fsprobe-exec-right-done");
 		return 0;
+	}
 	if (argc != 1)
 		return 2;
 
@@ -151,7 +175,7 @@ int main(int argc, char **argv)
 	e = errno;
 	pvm_report("remount-proc", r < 0, "remount /proc rw: %s", r < 0 ? pvm_errname(e) : "ok");
 
-	persist_probes();
+	persist_probes(0);
 	pvm_line("pvm: fsprobe-done");
 	return 0;
 }

@@ -97,9 +97,10 @@ PVM_ITEMS=(
 	write-proc-sys write-proc-sys-modprobe write-sysrq write-sys
 	write-cgroupfs write-cgroupfs-limit mount-sysfs mount-cgroup2 remount-proc
 	persist-write persist-noexec persist-mmap-exec persist-flags persist-mknod
+	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe bomb hog spin xa xb)
+STARTED=(escape probe execok bomb hog spin xa xb)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.
@@ -121,7 +122,8 @@ all_reported() {
 	for i in "${PVM_ITEMS[@]}"; do
 		grep -qE "pvm: $i: (ok|FAIL)" "$log" || return 1
 	done
-	grep -q 'pvm: fsprobe-done' "$log" && grep -q 'info: failures' "$log"
+	grep -q 'pvm: fsprobe-done' "$log" && grep -q 'pvm: fsprobe-exec-right-done' "$log" &&
+		grep -q 'info: failures' "$log"
 }
 
 # ---------------------------------------------------------------- boot 1

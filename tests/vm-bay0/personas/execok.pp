@@ -1,0 +1,10 @@
+name execok
+image @IMAGE@
+entry /test/fsprobe --exec-right
+cores 1
+cpu.max max 100000
+memory.max 32M
+pids.max 8
+devices null zero urandom
+network none
+persist rw+exec
