@@ -22,12 +22,13 @@ $(TESTINIT): tests/init/testinit.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -static-pie -Wl,-z,relro,-z,now -o $@ $<
 
-# Loader-only initramfs: testinit plus what it needs to mark a slot good.
+# Loader-only initramfs: testinit plus what it needs to mark a slot good
+# (efivarfs) and to stand for a hung system (the i6300esb watchdog).
 # The TPM drivers (tpm_tis, tpm_crb) are built into Debian's kernel.
 TESTINIT_INITRD := $(B)/initrd/testinit.img
 $(TESTINIT_INITRD): $(TESTINIT) $(KERNEL_STAMP) image/mkinitrd.sh
 	@mkdir -p $(@D)
-	image/mkinitrd.sh -o $@ -i $(TESTINIT) -k $(KERNEL_DIR) -m efivarfs
+	image/mkinitrd.sh -o $@ -i $(TESTINIT) -k $(KERNEL_DIR) -m efivarfs -m i6300esb
 
 # The default slots and ESP that `make boot` starts: A and B both good.
 BOOT_CMDLINE = console=ttyS0 panic=-1 testinit.good=1

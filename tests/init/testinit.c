@@ -13,6 +13,7 @@
  *      testinit.good=1, mark the slot named by spine.slot= good;
  *   6. testinit.floor=plant: try to plant SpineRollbackFloor=0 as root;
  *      print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
+ *      testinit.watchdog=N: arm /dev/watchdog for N s, never pet it;
  *   7. testinit.action=poweroff|reboot|panic|hang (default poweroff).
  *
  * A step that fails prints "testinit: <step>: <error>" and the init goes on
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/watchdog.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -293,6 +295,32 @@ static void plant_floor(void)
 	close(fd);
 }
 
+/* testinit.watchdog=N: open the hardware watchdog with an N-second timeout
+ * and never pet it again. With testinit.action=hang that is a hung system
+ * as the loader sees it: the watchdog resets the machine mid-attempt. */
+static void arm_watchdog(const char *secs)
+{
+	int fd, t = atoi(secs);
+
+	if (t <= 0) {
+		say("watchdog: bad timeout %s", secs);
+		return;
+	}
+	fd = open("/dev/watchdog", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("watchdog: /dev/watchdog: %s", strerror(errno));
+		return;
+	}
+	if (ioctl(fd, WDIOC_SETTIMEOUT, &t) != 0) {
+		say("watchdog: WDIOC_SETTIMEOUT: %s", strerror(errno));
+		return;
+	}
+	ioctl(fd, WDIOC_KEEPALIVE, 0);
+	/* fd stays open on purpose: closing it without the magic 'V' leaves
+	 * the timer running anyway, but an open fd says so plainly. */
+	say("watchdog armed, %d s", t);
+}
+
 static void print_pcr12(void)
 {
 	char hex[256];
@@ -309,7 +337,7 @@ static void print_pcr12(void)
 
 int main(void)
 {
-	char action[16] = "poweroff", good[4], floor[8];
+	char action[16] = "poweroff", good[4], floor[8], wd[8];
 	int n;
 
 	console();
@@ -333,6 +361,8 @@ int main(void)
 	if (param("testinit.floor", floor, sizeof(floor)) && strcmp(floor, "plant") == 0)
 		plant_floor();
 	print_pcr12();
+	if (param("testinit.watchdog", wd, sizeof(wd)))
+		arm_watchdog(wd);
 	param("testinit.action", action, sizeof(action));
 
 	say("action=%s", action);

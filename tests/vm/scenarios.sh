@@ -167,12 +167,14 @@ case_loadoptions() {
 	fi
 }
 
-# 6. Boot counting. A slot that never marks itself good uses one of its 3
+# 6. Boot counting. A slot that never marks itself good (it reboots, panics,
+#    or hangs until the watchdog resets the machine) uses one of its 3
 #    attempts per boot, then B boots; one marked good keeps booting.
 count_case() {
 	local name=$1 what=$2 cmdline=$3 a e
 	a=$(slot "$name-a" -c "$cmdline") && e=$(esp "$name" -a "$a" -b "$GOOD_B") || return
-	boot "$name" --esp "$e" --max-boots 6 --timeout 400 --until '^spineboot: booting slot b'
+	boot "$name" --esp "$e" --max-boots 6 --timeout 400 --until '^spineboot: booting slot b' \
+		"${@:4}"
 	if [ "$(booted)" = "a a a b" ] && [ "$(count 'testinit: cmdline=')" -ge 3 ]; then
 		pass "$what: A tried 3 times, then B (tries_left seen by the OS: $(tries_seen a))"
 	else
@@ -186,6 +188,10 @@ case_count_reboot() {
 case_count_panic() {
 	count_case count-panic "A's init panics (panic=1)" \
 		"console=ttyS0 quiet panic=1 testinit.action=panic"
+}
+case_count_hang() {
+	count_case count-hang "A's init hangs; the i6300esb watchdog resets the machine" \
+		"$CMDLINE_BASE testinit.watchdog=2 testinit.action=hang" --watchdog
 }
 case_count_good() {
 	local a e
@@ -304,7 +310,7 @@ case_pcr() {
 
 # Longest first: with two at a time, the short refusal cases then fill the
 # gaps instead of one long counting run finishing alone.
-CASES=(count_good count_panic count_reboot rollback_os rollback pcr good_a loadoptions
+CASES=(count_good count_hang count_panic count_reboot rollback_os rollback pcr good_a loadoptions
 	flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
 	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot sig_oversized
 	kernel_not_pe both_bad)
