@@ -22,7 +22,7 @@ die() {
 	exit 1
 }
 
-out= loader= slot_a= slot_b= nsh= no_bootx64=0
+out='' loader='' slot_a='' slot_b='' nsh='' no_bootx64=0
 extras=() dirs=()
 while getopts o:l:a:b:Nn:x:d: opt; do
 	case $opt in

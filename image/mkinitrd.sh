@@ -25,7 +25,7 @@ die() {
 	exit 1
 }
 
-out= init= kdir=build/kernel
+out='' init='' kdir=build/kernel
 mods=() files=()
 while getopts o:i:k:m:f: opt; do
 	case $opt in

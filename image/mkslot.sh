@@ -21,7 +21,7 @@ die() {
 	exit 1
 }
 
-out= kernel= initrd= cmdline= version= tries=
+out='' kernel='' initrd='' cmdline='' version='' tries=''
 sec=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
 pub=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
 have_cmdline=0

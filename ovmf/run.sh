@@ -45,8 +45,8 @@ ovmf_dir=${OVMF_DIR:-/usr/share/OVMF}
 code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
-esp= kernel= initrd= append= vars= log=build/ovmf/last.log
-timeout=120 max_boots=6 until= tpm= watchdog=0 persist= live=0 secboot=0
+esp='' kernel='' initrd='' append='' vars='' log=build/ovmf/last.log
+timeout=120 max_boots=6 until='' tpm='' watchdog=0 persist='' live=0 secboot=0
 extra=()
 
 die() {
@@ -65,8 +65,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--max-boots) max_boots=$2 && shift ;;
 	--until) until=$2 && shift ;;
-	--tpm) tpm=tpm-tis ;;
-	--tpm-crb) tpm=tpm-crb ;;
+	--tpm) tpm='tpm-tis' ;;
+	--tpm-crb) tpm='tpm-crb' ;;
 	--watchdog) watchdog=1 ;;
 	--persist) persist=$2 && shift ;;
 	--live) live=1 ;;
@@ -93,7 +93,7 @@ done
 [ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ovmf.XXXXXX")
-qpid= spid= rpid=
+qpid='' spid='' rpid=''
 cleanup() {
 	# Only the processes this run started, by their ids.
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true

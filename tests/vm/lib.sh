@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/vm/lib.sh: helpers for the loader scenario tests (sourced, not run).
 #
 # A scenario builds its own slots (build/slots/vm-<name>-*) and ESP

@@ -372,4 +372,4 @@ for c in "${selected[@]}"; do
 done
 wait
 echo "scenarios: ${#selected[@]} cases in $((SECONDS - t0)) s"
-! grep -q '^FAIL: ' $(printf "$B/vm/results/%s " "${selected[@]}")
+! grep -q '^FAIL: ' "${selected[@]/#/$B/vm/results/}"
