@@ -44,6 +44,7 @@ fi
 
 # Unpack into a temporary sibling, then swap it in: a half-unpacked tree is
 # never left under the final name.
+mkdir -p "$(dirname "$out")"
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$deb" "$tmp/pkg"

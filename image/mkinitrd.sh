@@ -43,6 +43,7 @@ if file -b "$init" | grep -q 'dynamically linked'; then
 	die "$init is dynamically linked; the initramfs has no libraries for it"
 fi
 
+mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "${out}.stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{dev,proc,sys,run,tmp}
