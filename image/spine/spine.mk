@@ -68,7 +68,7 @@ $(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_BINS) $(ESCAPE_PROBE) | dep
 		-S $(ESCAPE_PROBE):/bin/persona-probe-suid \
 		$(foreach p,$(PVM_BINS),-f $(p):/test/$(notdir $(p)))
 
-TEST_PERSONAS := escape probe execok bomb hog spin xa xb badsig
+TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)

@@ -100,7 +100,7 @@ PVM_ITEMS=(
 	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe execok bomb hog spin xa xb)
+STARTED=(escape probe execok brief bomb hog spin xa xb)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.
@@ -214,11 +214,13 @@ for n in "${REFUSED[@]}"; do
 done
 # Each good persona ran: bay0 says it started it, and relayed its output
 # ("bay0: [name] ..."; no persona can print a line without that prefix).
-# hog may die, whole, before it prints (memory.oom.group): its start is enough.
+# hog may die, whole, before it prints (memory.oom.group), and brief only
+# sleeps: for those two the start is enough.
 ran=()
 for n in "${STARTED[@]}"; do
 	grep -aqE "^bay0: persona $n started pid [0-9]+" "$p1" || continue
-	[ "$n" = hog ] || grep -aqF "bay0: [$n] " "$p1" || continue
+	# hog may die, whole, before it prints; brief never prints.
+	[ "$n" = hog ] || [ "$n" = brief ] || grep -aqF "bay0: [$n] " "$p1" || continue
 	ran+=("$n")
 done
 if [ "${#ran[@]}" = "${#STARTED[@]}" ]; then
@@ -244,6 +246,16 @@ if [ -n "$oom" ] && [ "$oom_names" = "memhog " ] && [ "$(wc -w <<<"$oom_uids")" 
 	pass "memhog OOM-killed in its cgroup only: $(wc -l <<<"$oom") memcg kill(s), all memhog, ${oom_uids% }, max anon-rss ${max_rss} kB <= 32768; hog purged; $later line(s) from other personas after"
 else
 	fail "memhog: memcg kills '${oom_names:-none}' (${oom_uids:-no uid}), max anon-rss ${max_rss:-?} kB, global OOM $(grep -acE 'Out of memory: Killed process' "$p1"), hog purged $(grep -acE '^bay0: persona hog purged' "$p1"), later lines $later"
+fi
+
+# Lifetime: brief's entry sleeps for an hour; its passport gives it 8 s.
+brief_start=$(stamp_of "$log1" '\] bay0: persona brief started pid ')
+brief_end=$(stamp_of "$log1" '\] bay0: persona brief purged: lifetime ended')
+if [ -n "$brief_start" ] && [ -n "$brief_end" ] &&
+	awk -v a="$brief_start" -v b="$brief_end" 'BEGIN { d = b - a; exit !(d >= 7 && d <= 20) }'; then
+	pass "lifetime 8 s: brief started at $brief_start s, purged 'lifetime ended' at $brief_end s"
+else
+	fail "lifetime: brief started at ${brief_start:-?} s, lifetime purge at ${brief_end:-never} s (want 8 s later)"
 fi
 
 # bay0 watches each persona's memory.events and pids.events: the limits
