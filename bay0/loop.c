@@ -309,6 +309,11 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	/* The pidfd stays readable for ever once the entry is gone: out of
 	 * the (level-triggered) set before anything else. */
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, r->p.pidfd, NULL);
+	/* A limit that bit as the persona died (an OOM kill under
+	 * memory.oom.group takes the whole persona at once) may not have
+	 * been read from its event file yet: read both before closing. */
+	cg_event(r, 0);
+	cg_event(r, 1);
 	cg_unwatch(r);
 	e = persona_purge(&r->p, &b->env, why, err, sizeof(err));
 	/* Whatever the entry wrote before it died is still in the pipe; with
