@@ -5,11 +5,13 @@ DEPS_PKGS += qemu-system-x86 ovmf swtpm swtpm-tools systemd-boot-efi coreutils
 
 include tests/vm/vm.mk
 
-# Build the default ESP (slots A and B good, docs/slots.md) and boot it,
-# printing the serial console as it comes: spineboot's lines, the kernel,
-# testinit. testinit marks A good and powers off, which ends the run.
+# The loader on its own: the default loader-test ESP (slots A and B good,
+# docs/slots.md), printing spineboot's lines, the kernel and testinit, which
+# marks A good and powers off, ending the run. `make boot` (image/spine/
+# spine.mk) boots the whole chain with bay0 instead.
 BOOT_TIMEOUT ?= 120
-boot: $(DEFAULT_ESP) | deps
+.PHONY: boot-loader
+boot-loader: $(DEFAULT_ESP) | deps
 	ovmf/run.sh --esp $(DEFAULT_ESP) --live --log $(B)/ovmf/boot.log --timeout $(BOOT_TIMEOUT)
 
 # The same kernel and initrd behind spineboot and behind systemd-boot: time

@@ -18,6 +18,9 @@
 #   --max-boots N    stop at the Nth boot's reset, i.e. allow N boots
 #                    (default 6); the first boot counts as one
 #   --until ERE      stop the VM as soon as a serial line matches
+#   --cad-on ERE     press ctrl-alt-del (QEMU monitor sendkey) once, at the
+#                    first serial line that matches: the guest's init decides
+#                    what happens next (bay0: orderly shutdown, then reboot)
 #   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
 #   --watchdog       an i6300esb watchdog (its action: reset)
 #   --persist IMG    a second virtio disk, read-write (/persist)
@@ -46,7 +49,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' log=build/ovmf/last.log
-timeout=120 max_boots=6 until='' tpm='' watchdog=0 persist='' live=0 secboot=0
+timeout=120 max_boots=6 until='' cad_on='' tpm='' watchdog=0 persist='' live=0 secboot=0
 extra=()
 
 die() {
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--max-boots) max_boots=$2 && shift ;;
 	--until) until=$2 && shift ;;
+	--cad-on) cad_on=$2 && shift ;;
 	--tpm) tpm='tpm-tis' ;;
 	--tpm-crb) tpm='tpm-crb' ;;
 	--watchdog) watchdog=1 ;;
@@ -141,6 +145,12 @@ if [ -n "$persist" ]; then
 		-device virtio-blk-pci,drive=persist,serial=persist)
 fi
 [ "$watchdog" = 0 ] || args+=(-device i6300esb -action watchdog=reset)
+# The monitor on a pair of FIFOs (QEMU's pipe chardev: <path>.in, <path>.out),
+# so that the reader can press keys without a socket client.
+if [ -n "$cad_on" ]; then
+	mkfifo "$work/mon.in" "$work/mon.out"
+	args+=(-chardev "pipe,id=mon,path=$work/mon" -mon chardev=mon,mode=readline)
+fi
 
 if [ -n "$tpm" ]; then
 	mkdir -p "$work/tpm"
@@ -182,6 +192,13 @@ reader() {
 			: >"$work/crashed"
 			kill "$qpid" 2>/dev/null || true
 		fi
+		if [ -n "$cad_on" ] && [ ! -e "$work/cad" ] &&
+			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $cad_on ]]; then
+			: >"$work/cad"
+			printf 'sendkey ctrl-alt-delete\n' >"$work/mon.in"
+			printf '[%4d.%03d] ovmf: ctrl-alt-del pressed\n' $((us / 1000000)) $((us % 1000000 / 1000)) |
+				tee -a "$log" | { [ "$live" = 0 ] && cat >/dev/null || cat; }
+		fi
 		if [ -n "$until" ] && [ ! -e "$work/matched" ] &&
 			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $until ]]; then
 			: >"$work/matched"
@@ -195,6 +212,8 @@ qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null >"$work/serial" 2>"$wor
 qpid=$!
 reader <"$work/serial" &
 rpid=$!
+# Drain the monitor's replies so that QEMU never blocks on a full pipe.
+[ -z "$cad_on" ] || { cat "$work/mon.out" >/dev/null 2>&1 & }
 
 end=
 boots=1

@@ -136,14 +136,23 @@ ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img
 .PHONY: spine boot-spine check-vm-bay0 bench-spine
 spine: $(SPINE_ESPS) $(SP)/persist.img
 
-# Boots the default Spine (slot A) through spineboot with the watchdog and a
-# fresh /persist; ends once web (the slowest to settle) is idle, or at the timeout.
+# `make boot`: build everything, then boot the whole chain (OVMF ->
+# spineboot -> slot A -> bay0 -> web, work, vault) with the watchdog and a
+# fresh /persist. Once web (the slowest to settle) is idle, the harness
+# presses ctrl-alt-del: bay0 purges the personas, unmounts /persist and
+# reboots, and that reset ends the run (ovmf: end=resets boots=1).
+.PHONY: boot
+boot: | deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory boot-spine
+
 boot-spine: $(B)/esp/spine.img $(SP)/persist.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
-	cp ovmf/run.sh $(SP)/ovmf-run.sh
-	bash $(SP)/ovmf-run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
-		--live --timeout 240 --log $(B)/spine/boot.log \
-		--until '^bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 3 ]
+	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
+		--live --timeout 300 --log $(B)/spine/boot.log --max-boots 1 \
+		--cad-on '^bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 2 ]
+	@grep -q '^\[ *[0-9.]*\] bay0: persist unmounted' $(B)/spine/boot.log && \
+		echo "boot: bay0 shut down in order (/persist unmounted) and reset the machine"
 
 # VM_BAY0_BOOT=esp (default): the whole chain, OVMF -> spineboot -> slot A.
 # VM_BAY0_BOOT=slot: the same slot folders booted directly by OVMF (no
