@@ -167,15 +167,7 @@ static void log_relay(struct bay0 *b, struct running *r)
 		log_close(b, r);
 		return;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			log_flush_line(r);
-			continue;
-		}
-		r->log_buf[r->log_len++] = buf[i];
-		if (r->log_len == sizeof(r->log_buf))
-			log_flush_line(r);
-	}
+	log_feed(r, buf, (size_t)n);
 }
 
 static void log_drain(struct bay0 *b, struct running *r)
