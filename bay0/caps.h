@@ -1,5 +1,6 @@
 /*
- * caps.h: identity and capability drop for a persona child (libcap).
+ * caps.h: identity and capability drop for a persona child (plain syscalls;
+ * libcap only for the kernel's capability count).
  */
 #ifndef BAY0_CAPS_H
 #define BAY0_CAPS_H
