@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -563,31 +564,108 @@ static int prepare_persist(const struct persona *p, const struct persona_env *en
 	return r;
 }
 
-static pid_t do_clone(struct persona *p, bool *join_cgroup, int *pidfd)
+/* The child runs on a stack of its own in bay0's memory (see do_clone). The
+ * region is bay0's alone and only ever used by one child at a time: bay0
+ * sleeps while a child runs on it. A guard page below catches overflow. */
+#define CHILD_STACK_SIZE (256u * 1024)
+
+static char *child_stack(void)
 {
+	static char *top;
+	if (!top) {
+		size_t guard = (size_t)sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, guard + CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+		if (mprotect(m, guard, PROT_NONE) < 0) {
+			int e = errno;
+			munmap(m, guard + CHILD_STACK_SIZE);
+			errno = e;
+			return NULL;
+		}
+		top = m + guard + CHILD_STACK_SIZE; /* page-aligned, so 16-byte aligned */
+	}
+	return top;
+}
+
+static int child_start(void *arg)
+{
+	child_main(arg);
+}
+
+#if defined(__x86_64__)
+/* clone3 with a new stack cannot go through syscall(): the child would
+ * return through a frame on a stack it does not have. So: the syscall, and
+ * in the child (rax 0, rsp at the new stack's top) a call to child_start(c),
+ * which never returns. fn and arg ride in rdx and r8, which the syscall
+ * leaves alone in both parent and child. */
+static long clone3_run(struct clone_args *ca, struct child_ctx *c)
+{
+	register long rax __asm__("rax") = SYS_clone3;
+	register struct clone_args *rdi __asm__("rdi") = ca;
+	register size_t rsi __asm__("rsi") = sizeof *ca;
+	register int (*rdx)(void *) __asm__("rdx") = child_start;
+	register struct child_ctx *r8 __asm__("r8") = c;
+	__asm__ volatile("syscall\n\t"
+	                 "test %%rax, %%rax\n\t"
+	                 "jnz 1f\n\t"
+	                 "xor %%ebp, %%ebp\n\t"
+	                 "mov %%r8, %%rdi\n\t"
+	                 "call *%%rdx\n\t"
+	                 "ud2\n"
+	                 "1:"
+	                 : "+r"(rax)
+	                 : "r"(rdi), "r"(rsi), "r"(rdx), "r"(r8)
+	                 : "rcx", "r11", "memory", "cc");
+	if (rax < 0) {
+		errno = (int)-rax;
+		return -1;
+	}
+	return rax;
+}
+#else
+#error "persona.c: clone3_run is x86-64 only (so is the seccomp filter)"
+#endif
+
+/* Starts the child, which runs child_main(c) and never returns here. It
+ * shares bay0's memory (CLONE_VM) and bay0 sleeps until it has exec'd or
+ * died (CLONE_VFORK), as posix_spawn does: no copy of bay0's page tables at
+ * clone, none to tear down at exec, and the status pipe has its answer when
+ * this returns. Everything else is the child's own as before: namespaces,
+ * fd table, fs root/cwd, signal dispositions, credentials, seccomp. The
+ * child changes only its own stack, errno, and (through its uid change)
+ * the shared memory's dumpable flag, which persona_launch restores. */
+static pid_t do_clone(struct persona *p, struct child_ctx *c, int *pidfd)
+{
+	char *stack = child_stack();
+	if (!stack)
+		return -1;
 	uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 	struct clone_args ca;
 	memset(&ca, 0, sizeof ca);
-	ca.flags = ns | CLONE_NEWCGROUP | CLONE_PIDFD;
+	ca.flags = ns | CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_VM | CLONE_VFORK;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
+	ca.stack = (uint64_t)(uintptr_t)(stack - CHILD_STACK_SIZE);
+	ca.stack_size = CHILD_STACK_SIZE;
 	if (p->cgroup_fd >= 0) {
 		/* Born inside its cgroup, limits already in place. */
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)p->cgroup_fd;
 	}
-	*join_cgroup = false;
-	long pid = syscall(SYS_clone3, &ca, sizeof ca);
+	c->join_cgroup = false;
+	long pid = clone3_run(&ca, c);
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG))
 		return (pid_t)pid;
 	/* Kernels before 5.7 (no CLONE_INTO_CGROUP): clone(), and the child
 	 * joins its cgroup first thing, before anything of the persona runs,
 	 * then unshares its cgroup namespace there. */
-	*join_cgroup = p->cgroup_fd >= 0;
-	unsigned long fl = ns | CLONE_PIDFD | SIGCHLD;
-	if (!*join_cgroup)
+	c->join_cgroup = p->cgroup_fd >= 0;
+	int fl = (int)ns | CLONE_PIDFD | CLONE_VM | CLONE_VFORK | SIGCHLD;
+	if (!c->join_cgroup)
 		fl |= CLONE_NEWCGROUP;
-	return (pid_t)syscall(SYS_clone, fl, 0, pidfd, 0, 0);
+	return clone(child_start, stack, fl, c, pidfd);
 }
 
 static int move_high(int fd)
@@ -672,13 +750,24 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 
 	int pidfd = -1;
 	step = "clone";
-	pid_t pid = do_clone(p, &c.join_cgroup, &pidfd);
+	/* The child starts on bay0's memory: no handler of bay0's may run on
+	 * it. Everything is blocked until the child has reset every
+	 * disposition (step 9), and in bay0 again once clone returns. */
+	sigset_t all, saved;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	pid_t pid = do_clone(p, &c, &pidfd);
+	int clone_errno = errno;
+	/* The child's uid change cleared the dumpable flag of the memory it
+	 * shared with bay0 until its exec: give bay0 its own back. */
+	if (dumpable >= 0)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (pid < 0) {
-		r = -errno;
+		r = -clone_errno;
 		goto fail;
 	}
-	if (pid == 0)
-		child_main(&c);
 
 	close(status[1]);
 	status[1] = -1;
