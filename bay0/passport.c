@@ -18,8 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, int e,
-                                                        const char *fmt, ...)
+int persona_refuse(char *err, size_t errlen, int e, const char *fmt, ...)
 {
 	if (err && errlen) {
 		va_list ap;
@@ -267,44 +266,50 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 
 	/* Every directive takes a value; w[1] is only set when one is there. */
 	if (na == 0)
-		return refuse(err, errlen, EINVAL, "line %zu: %s: needs a value", lineno, dn);
+		return persona_refuse(err, errlen, EINVAL, "line %zu: %s: needs a value", lineno,
+		                      dn);
 	const char *a = ws->w[1];
 	size_t an = ws->n[1];
 
 	switch (d) {
 	case D_NAME:
 		if (na != 1 || !valid_name(a, an))
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: name: want 1-%d of [a-z0-9-], starting a-z",
-			              lineno, PASSPORT_NAME_MAX);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: name: want 1-%d of [a-z0-9-], starting a-z", lineno,
+			        PASSPORT_NAME_MAX);
 		memcpy(pp->name, a, an);
 		pp->name[an] = 0;
 		return 0;
 	case D_IMAGE:
 		if (na != 2 || !valid_image(a, an))
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: image: want '<file> <sha512 hex>' with a plain "
-			              "file name",
-			              lineno);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: image: want '<file> <sha512 hex>' with a plain "
+			        "file name",
+			        lineno);
 		if (!parse_hex512(ws->w[2], ws->n[2], pp->image_sha512))
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: image: SHA-512 is not 128 lower-case hex digits",
-			              lineno);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: image: SHA-512 is not 128 lower-case hex digits",
+			        lineno);
 		memcpy(pp->image, a, an);
 		pp->image[an] = 0;
 		return 0;
 	case D_ENTRY:
 		if (ws->too_many || na > PASSPORT_ARGC_MAX)
-			return refuse(err, errlen, E2BIG, "line %zu: entry: more than %d words",
-			              lineno, PASSPORT_ARGC_MAX);
+			return persona_refuse(err, errlen, E2BIG,
+			                      "line %zu: entry: more than %d words", lineno,
+			                      PASSPORT_ARGC_MAX);
 		if (na == 0 || a[0] != '/')
-			return refuse(err, errlen, EINVAL, "line %zu: entry: want an absolute path",
-			              lineno);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: entry: want an absolute path", lineno);
 		for (unsigned i = 0; i < na; i++) {
 			if (ws->n[i + 1] > PASSPORT_ARG_MAX)
-				return refuse(err, errlen, E2BIG,
-				              "line %zu: entry: word %u longer than %d bytes",
-				              lineno, i + 1, PASSPORT_ARG_MAX);
+				return persona_refuse(
+				        err, errlen, E2BIG,
+				        "line %zu: entry: word %u longer than %d bytes", lineno,
+				        i + 1, PASSPORT_ARG_MAX);
 			memcpy(pp->argv[i], ws->w[i + 1], ws->n[i + 1]);
 			pp->argv[i][ws->n[i + 1]] = 0;
 		}
@@ -312,7 +317,7 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 		return 0;
 	case D_CORES:
 		if (na != 1 || !parse_cpus(a, an, &pp->cpus))
-			return refuse(
+			return persona_refuse(
 			        err, errlen, EINVAL,
 			        "line %zu: cores: want ascending ranges like 2-3,5 within 1-%d "
 			        "(core 0 is bay0's)",
@@ -323,10 +328,11 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 		bool qok =
 		        word_is(a, an, "max") || (parse_u64(a, an, 1000000000ull, &q) && q >= 1000);
 		if (na != 2 || !qok || !parse_u64(ws->w[2], ws->n[2], 1000000, &per) || per < 1000)
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: cpu.max: want '<quota us>|max <period us>', "
-			              "quota >= 1000, period 1000..1000000",
-			              lineno);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: cpu.max: want '<quota us>|max <period us>', "
+			        "quota >= 1000, period 1000..1000000",
+			        lineno);
 		pp->cpu_quota = q;
 		pp->cpu_period = per;
 		return 0;
@@ -334,15 +340,15 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 	case D_MEMORY_MAX:
 		/* 1 MiB floor: below it the entry cannot even be exec'd. */
 		if (na != 1 || !parse_size(a, an, &v) || v < (1u << 20) || v > (1ull << 50))
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: memory.max: want bytes (K/M/G suffix), 1M..1P",
-			              lineno);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: memory.max: want bytes (K/M/G suffix), 1M..1P", lineno);
 		pp->memory_max = v;
 		return 0;
 	case D_PIDS_MAX:
 		if (na != 1 || !parse_u64(a, an, 4194304, &v) || v == 0)
-			return refuse(err, errlen, EINVAL, "line %zu: pids.max: want 1..4194304",
-			              lineno);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: pids.max: want 1..4194304", lineno);
 		pp->pids_max = v;
 		return 0;
 	case D_LIFETIME:
@@ -351,9 +357,9 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 			return 0;
 		}
 		if (na != 1 || !parse_u64(a, an, 315360000ull, &v) || v == 0)
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: lifetime: want seconds 1..315360000 or none",
-			              lineno);
+			return persona_refuse(
+			        err, errlen, EINVAL,
+			        "line %zu: lifetime: want seconds 1..315360000 or none", lineno);
 		pp->lifetime_s = v;
 		return 0;
 	case D_DEVICES:
@@ -361,28 +367,29 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 		if (na == 1 && word_is(a, an, "none"))
 			return 0;
 		if (ws->too_many || na == 0)
-			return refuse(err, errlen, EINVAL, "line %zu: devices: want names or none",
-			              lineno);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: devices: want names or none", lineno);
 		for (unsigned i = 1; i <= na; i++) {
 			uint32_t bit = 0;
 			for (size_t k = 0; k < sizeof devs / sizeof devs[0]; k++)
 				if (word_is(ws->w[i], ws->n[i], devs[k].name))
 					bit = devs[k].bit;
 			if (!bit)
-				return refuse(err, errlen, EPERM,
-				              "line %zu: devices: '%.*s' is not on the allow-list",
-				              lineno, (int)ws->n[i], ws->w[i]);
+				return persona_refuse(
+				        err, errlen, EPERM,
+				        "line %zu: devices: '%.*s' is not on the allow-list",
+				        lineno, (int)ws->n[i], ws->w[i]);
 			if (pp->devices & bit)
-				return refuse(err, errlen, EINVAL,
-				              "line %zu: devices: '%.*s' twice", lineno,
-				              (int)ws->n[i], ws->w[i]);
+				return persona_refuse(err, errlen, EINVAL,
+				                      "line %zu: devices: '%.*s' twice", lineno,
+				                      (int)ws->n[i], ws->w[i]);
 			pp->devices |= bit;
 		}
 		return 0;
 	case D_NETWORK:
 		if (na != 1 || !word_is(a, an, "none"))
-			return refuse(err, errlen, EINVAL, "line %zu: network: only 'none' exists",
-			              lineno);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: network: only 'none' exists", lineno);
 		pp->net = PASSPORT_NET_NONE;
 		return 0;
 	case D_PERSIST:
@@ -393,14 +400,14 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 		else if (na == 1 && word_is(a, an, "rw+exec"))
 			pp->persist = PASSPORT_PERSIST_RW_EXEC;
 		else
-			return refuse(err, errlen, EINVAL,
-			              "line %zu: persist: want none|rw|rw+exec", lineno);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: persist: want none|rw|rw+exec", lineno);
 		return 0;
 	case D_UID:
 	case D_GID:
 		if (na != 1 || !parse_u64(a, an, ID_MAX, &v) || v < ID_MIN)
-			return refuse(err, errlen, EINVAL, "line %zu: %s: want %u..%u", lineno, dn,
-			              ID_MIN, ID_MAX);
+			return persona_refuse(err, errlen, EINVAL, "line %zu: %s: want %u..%u",
+			                      lineno, dn, ID_MIN, ID_MAX);
 		if (d == D_UID)
 			pp->uid = (uint32_t)v;
 		else
@@ -409,7 +416,8 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 	case D_COUNT:
 		break;
 	}
-	return refuse(err, errlen, EINVAL, "line %zu: internal: directive %d", lineno, (int)d);
+	return persona_refuse(err, errlen, EINVAL, "line %zu: internal: directive %d", lineno,
+	                      (int)d);
 }
 
 int passport_parse(const char *text, size_t len, struct passport *out, char *err, size_t errlen)
@@ -422,12 +430,12 @@ int passport_parse(const char *text, size_t len, struct passport *out, char *err
 	pp.persist = PASSPORT_PERSIST_NONE;
 
 	if (len == 0)
-		return refuse(err, errlen, EINVAL, "empty passport");
+		return persona_refuse(err, errlen, EINVAL, "empty passport");
 	if (len > PASSPORT_FILE_MAX)
-		return refuse(err, errlen, E2BIG, "passport longer than %d bytes",
-		              PASSPORT_FILE_MAX);
+		return persona_refuse(err, errlen, E2BIG, "passport longer than %d bytes",
+		                      PASSPORT_FILE_MAX);
 	if (text[len - 1] != '\n')
-		return refuse(err, errlen, EINVAL, "passport does not end with a newline");
+		return persona_refuse(err, errlen, EINVAL, "passport does not end with a newline");
 
 	unsigned seen = 0;
 	size_t lineno = 0;
@@ -441,16 +449,17 @@ int passport_parse(const char *text, size_t len, struct passport *out, char *err
 		/* Printable ASCII, single spaces between words, none at either end:
 		 * one spelling per meaning, so what was signed is what was meant. */
 		if (n == 0)
-			return refuse(err, errlen, EINVAL, "line %zu: empty line", lineno);
+			return persona_refuse(err, errlen, EINVAL, "line %zu: empty line", lineno);
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)line[i];
 			if (c < 0x20 || c > 0x7e)
-				return refuse(err, errlen, EINVAL,
-				              "line %zu: byte 0x%02x not allowed", lineno, c);
+				return persona_refuse(err, errlen, EINVAL,
+				                      "line %zu: byte 0x%02x not allowed", lineno,
+				                      c);
 			if (c == ' ' && (i == 0 || i == n - 1 || line[i - 1] == ' '))
-				return refuse(err, errlen, EINVAL,
-				              "line %zu: stray space (one space between words)",
-				              lineno);
+				return persona_refuse(
+				        err, errlen, EINVAL,
+				        "line %zu: stray space (one space between words)", lineno);
 		}
 		struct words ws;
 		split(line, n, &ws);
@@ -459,23 +468,25 @@ int passport_parse(const char *text, size_t len, struct passport *out, char *err
 			if (word_is(ws.w[0], ws.n[0], directive_names[k]))
 				d = (enum directive)k;
 		if (d == D_COUNT)
-			return refuse(err, errlen, EINVAL, "line %zu: unknown directive '%.*s'",
-			              lineno, (int)(ws.n[0] > 32 ? 32 : ws.n[0]), ws.w[0]);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: unknown directive '%.*s'", lineno,
+			                      (int)(ws.n[0] > 32 ? 32 : ws.n[0]), ws.w[0]);
 		if (seen & (1u << d))
-			return refuse(err, errlen, EINVAL, "line %zu: duplicate directive '%s'",
-			              lineno, directive_names[d]);
+			return persona_refuse(err, errlen, EINVAL,
+			                      "line %zu: duplicate directive '%s'", lineno,
+			                      directive_names[d]);
 		seen |= 1u << d;
 		if (ws.too_many && d != D_ENTRY && d != D_DEVICES)
-			return refuse(err, errlen, E2BIG, "line %zu: %s: too many words", lineno,
-			              directive_names[d]);
+			return persona_refuse(err, errlen, E2BIG, "line %zu: %s: too many words",
+			                      lineno, directive_names[d]);
 		int r = directive(&pp, d, &ws, lineno, err, errlen);
 		if (r)
 			return r;
 	}
 	for (unsigned k = 0; k < D_COUNT; k++)
 		if ((required & (1u << k)) && !(seen & (1u << k)))
-			return refuse(err, errlen, EINVAL, "missing directive '%s'",
-			              directive_names[k]);
+			return persona_refuse(err, errlen, EINVAL, "missing directive '%s'",
+			                      directive_names[k]);
 	if (!(seen & (1u << D_UID)))
 		pp.uid = passport_derived_id(pp.name);
 	if (!(seen & (1u << D_GID)))
@@ -489,11 +500,11 @@ int passport_verify_parse(const uint8_t *file, size_t len, const sv_pubkey *keys
 {
 	size_t off;
 	if (len > PASSPORT_FILE_MAX)
-		return refuse(err, errlen, E2BIG, "passport file longer than %d bytes",
-		              PASSPORT_FILE_MAX);
+		return persona_refuse(err, errlen, E2BIG, "passport file longer than %d bytes",
+		                      PASSPORT_FILE_MAX);
 	sv_result r = sv_verify_embedded(keys, nkeys, file, len, &off);
 	if (r != SV_OK)
-		return refuse(err, errlen, EPERM, "signature: %s", sv_result_str(r));
+		return persona_refuse(err, errlen, EPERM, "signature: %s", sv_result_str(r));
 	return passport_parse((const char *)file + off, len - off, out, err, errlen);
 }
 
@@ -503,16 +514,16 @@ int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nke
 	/* One read into memory; the verified bytes are the parsed bytes. */
 	uint8_t *buf = malloc(PASSPORT_FILE_MAX + 1);
 	if (!buf)
-		return refuse(err, errlen, ENOMEM, "out of memory");
+		return persona_refuse(err, errlen, ENOMEM, "out of memory");
 	int r;
 	int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		r = refuse(err, errlen, errno, "open %s: %s", path, strerror(errno));
+		r = persona_refuse(err, errlen, errno, "open %s: %s", path, strerror(errno));
 		goto out;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = refuse(err, errlen, EINVAL, "%s: not a regular file", path);
+		r = persona_refuse(err, errlen, EINVAL, "%s: not a regular file", path);
 		goto out;
 	}
 	size_t len = 0;
@@ -521,15 +532,16 @@ int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nke
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = refuse(err, errlen, errno, "read %s: %s", path, strerror(errno));
+			r = persona_refuse(err, errlen, errno, "read %s: %s", path,
+			                   strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > PASSPORT_FILE_MAX) {
-			r = refuse(err, errlen, E2BIG, "%s: longer than %d bytes", path,
-			           PASSPORT_FILE_MAX);
+			r = persona_refuse(err, errlen, E2BIG, "%s: longer than %d bytes", path,
+			                   PASSPORT_FILE_MAX);
 			goto out;
 		}
 	}

@@ -66,6 +66,12 @@ struct passport {
 	uint32_t uid, gid; /* host ids, unprivileged; derived from name if absent */
 };
 
+/* Writes the printf-style message into err (NUL-terminated, truncated to
+ * errlen; nothing when err is NULL) and returns -e: how the passport and
+ * persona code refuse. */
+__attribute__((format(printf, 4, 5))) int persona_refuse(char *err, size_t errlen, int e,
+                                                         const char *fmt, ...);
+
 /* Parses the (already verified) passport text. Strict: unknown or duplicate
  * directive, missing required directive, overflow, bad name, core 0, a byte
  * outside printable ASCII, a missing final newline: refused. */

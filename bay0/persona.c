@@ -47,18 +47,6 @@
  * sleep in the kernel can hold a task this long. */
 #define PURGE_TIMEOUT_MS 5000
 
-__attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, int e,
-                                                        const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -e;
-}
-
 void persona_init(struct persona *p, const struct passport *pp)
 {
 	memset(p, 0, sizeof *p);
@@ -107,25 +95,27 @@ int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t
 
 	in = openat(inventory_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (in < 0)
-		return refuse(err, errlen, errno, "image %s: open: %s", name, strerror(errno));
+		return persona_refuse(err, errlen, errno, "image %s: open: %s", name,
+		                      strerror(errno));
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = refuse(err, errlen, EINVAL, "image %s: not a regular file", name);
+		r = persona_refuse(err, errlen, EINVAL, "image %s: not a regular file", name);
 		goto out;
 	}
 	if (st.st_size <= 0 || (uint64_t)st.st_size > IMAGE_MAX) {
-		r = refuse(err, errlen, EFBIG, "image %s: size %lld outside 1..%llu", name,
-		           (long long)st.st_size, IMAGE_MAX);
+		r = persona_refuse(err, errlen, EFBIG, "image %s: size %lld outside 1..%llu", name,
+		                   (long long)st.st_size, IMAGE_MAX);
 		goto out;
 	}
 	size_t size = (size_t)st.st_size;
 	mfd = memfd_create(p->pp.name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0 || ftruncate(mfd, (off_t)size) < 0) {
-		r = refuse(err, errlen, errno, "image %s: memfd: %s", name, strerror(errno));
+		r = persona_refuse(err, errlen, errno, "image %s: memfd: %s", name,
+		                   strerror(errno));
 		goto out;
 	}
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	if (m == MAP_FAILED) {
-		r = refuse(err, errlen, errno, "image %s: mmap: %s", name, strerror(errno));
+		r = persona_refuse(err, errlen, errno, "image %s: mmap: %s", name, strerror(errno));
 		goto out;
 	}
 	/* The one read of the inventory file. A file that changes size while
@@ -136,7 +126,8 @@ int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			r = refuse(err, errlen, n < 0 ? errno : EIO, "image %s: short read", name);
+			r = persona_refuse(err, errlen, n < 0 ? errno : EIO, "image %s: short read",
+			                   name);
 			goto out;
 		}
 		off += (size_t)n;
@@ -145,23 +136,25 @@ int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t
 	m = MAP_FAILED;
 	/* F_SEAL_WRITE needs no writable mapping left: hence munmap first. */
 	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-		r = refuse(err, errlen, errno, "image %s: seal: %s", name, strerror(errno));
+		r = persona_refuse(err, errlen, errno, "image %s: seal: %s", name, strerror(errno));
 		goto out;
 	}
 	m = mmap(NULL, size, PROT_READ, MAP_SHARED, mfd, 0);
 	if (m == MAP_FAILED) {
-		r = refuse(err, errlen, errno, "image %s: mmap: %s", name, strerror(errno));
+		r = persona_refuse(err, errlen, errno, "image %s: mmap: %s", name, strerror(errno));
 		goto out;
 	}
 	uint8_t digest[SV_SHA512_LEN];
 	sv_sha512(m, size, digest);
 	if (!sv_ct_equal(digest, p->pp.image_sha512, sizeof digest)) {
-		r = refuse(err, errlen, EPERM, "image %s: SHA-512 differs from the passport", name);
+		r = persona_refuse(err, errlen, EPERM,
+		                   "image %s: SHA-512 differs from the passport", name);
 		goto out;
 	}
 	p->fs_type = image_fs_type(m, size);
 	if (!p->fs_type) {
-		r = refuse(err, errlen, EINVAL, "image %s: neither erofs nor squashfs", name);
+		r = persona_refuse(err, errlen, EINVAL, "image %s: neither erofs nor squashfs",
+		                   name);
 		goto out;
 	}
 	if (p->image_fd >= 0)
@@ -685,13 +678,14 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	                env_home, env_persona, NULL};
 
 	if (p->state == PERSONA_RUNNING)
-		return refuse(err, errlen, EBUSY, "%s: already running", pp->name);
+		return persona_refuse(err, errlen, EBUSY, "%s: already running", pp->name);
 	if (p->image_fd < 0)
-		return refuse(err, errlen, EINVAL, "%s: no verified image", pp->name);
+		return persona_refuse(err, errlen, EINVAL, "%s: no verified image", pp->name);
 	/* The child builds paths under it in fixed buffers. */
 	if (!env->stage_dir || env->stage_dir[0] != '/' || strlen(env->stage_dir) > 500)
-		return refuse(err, errlen, EINVAL,
-		              "%s: stage directory must be absolute, <= 500 bytes", pp->name);
+		return persona_refuse(err, errlen, EINVAL,
+		                      "%s: stage directory must be absolute, <= 500 bytes",
+		                      pp->name);
 	memset(&c, 0, sizeof c);
 	c.p = p;
 	c.env = env;
@@ -800,7 +794,7 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	r = 0;
 	goto out;
 fail:
-	refuse(err, errlen, -r, "%s: %s: %s", pp->name, step, strerror(-r));
+	persona_refuse(err, errlen, -r, "%s: %s: %s", pp->name, step, strerror(-r));
 	if (p->cgroup_fd >= 0) {
 		close(p->cgroup_fd);
 		p->cgroup_fd = -1;
@@ -838,8 +832,8 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 	/* Even when cgroup.kill failed: the PID namespace still dies with its
 	 * PID 1, so try that before reporting the failure. */
 	if (syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
-		return refuse(err, errlen, errno, "%s: pidfd_send_signal: %s", pp->name,
-		              strerror(errno));
+		return persona_refuse(err, errlen, errno, "%s: pidfd_send_signal: %s", pp->name,
+		                      strerror(errno));
 	/* The namespace's PID 1 is reported dead only after the kernel has
 	 * reaped every other process of its PID namespace. */
 	struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
@@ -848,29 +842,31 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 		n = poll(&pfd, 1, PURGE_TIMEOUT_MS);
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
-		return refuse(err, errlen, ETIMEDOUT, "%s: still alive %d ms after SIGKILL",
-		              pp->name, PURGE_TIMEOUT_MS);
+		return persona_refuse(err, errlen, ETIMEDOUT, "%s: still alive %d ms after SIGKILL",
+		                      pp->name, PURGE_TIMEOUT_MS);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED) == 0)
 		p->exit_status =
 		        si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
 	else if (errno != ECHILD) /* ECHILD: the event loop reaped it first */
-		return refuse(err, errlen, errno, "%s: waitid: %s", pp->name, strerror(errno));
+		return persona_refuse(err, errlen, errno, "%s: waitid: %s", pp->name,
+		                      strerror(errno));
 	close(p->pidfd);
 	p->pidfd = -1;
 	p->pid = 0;
 	if (kr)
-		return refuse(err, errlen, -kr, "%s: cgroup kill: %s", pp->name, strerror(-kr));
+		return persona_refuse(err, errlen, -kr, "%s: cgroup kill: %s", pp->name,
+		                      strerror(-kr));
 	if (p->cgroup_fd >= 0) {
 		if ((r = persona_cgroup_wait_empty(p->cgroup_fd, PURGE_TIMEOUT_MS)))
-			return refuse(err, errlen, -r, "%s: cgroup not empty: %s", pp->name,
-			              strerror(-r));
+			return persona_refuse(err, errlen, -r, "%s: cgroup not empty: %s", pp->name,
+			                      strerror(-r));
 		close(p->cgroup_fd);
 		p->cgroup_fd = -1;
 		if ((r = persona_cgroup_remove(env->cgroup_root, pp->name)))
-			return refuse(err, errlen, -r, "%s: rmdir cgroup: %s", pp->name,
-			              strerror(-r));
+			return persona_refuse(err, errlen, -r, "%s: rmdir cgroup: %s", pp->name,
+			                      strerror(-r));
 	}
 	/* Its mount namespace, with its copy of the image mount and every
 	 * tmpfs, died with its last process. bay0's own image mount stays for a
