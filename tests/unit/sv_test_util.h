@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/b64_encode.h"
 #include "sv.h"
 
 #define SV_FIXTURES "tests/data/signify/"
@@ -65,24 +66,11 @@ static inline tbuf fixture(const char *name)
 	return b;
 }
 
-/* Standard padded base64, for building test files. */
+/* Standard padded base64, NUL-terminated, for building test files. */
 static inline size_t b64_encode(const uint8_t *in, size_t n, char *out)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
+	size_t o = b64_encode_raw(in, n, out);
 
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = a[v >> 18 & 63];
-		out[o++] = a[v >> 12 & 63];
-		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? a[v & 63] : '=';
-	}
 	out[o] = 0;
 	return o;
 }
