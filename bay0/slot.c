@@ -5,17 +5,21 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define SLOT_KEY "spine.slot="
-
-int slot_from_cmdline(const char *s, size_t len, char *slot)
+/*
+ * The value of the last word that starts with key, its double quotes removed
+ * as the kernel's next_arg() does, into out (NUL-terminated). 0 and *vlen;
+ * -ENOENT when no word starts with key; -EINVAL when the last one's value
+ * does not fit in cap - 1 bytes.
+ */
+static int last_value(const char *s, size_t len, const char *key, char *out, size_t cap,
+                      size_t *vlen)
 {
+	const size_t klen = strlen(key);
 	int found = -ENOENT;
 	size_t i = 0;
 
 	while (i < len) {
-		/* One word with its double quotes removed, as the kernel's
-		 * next_arg() reads it; only the first bytes matter. */
-		char w[sizeof(SLOT_KEY) + 2];
+		char w[64];
 		size_t wl = 0, full = 0;
 		bool quoted = false;
 
@@ -33,16 +37,56 @@ int slot_from_cmdline(const char *s, size_t len, char *slot)
 			}
 			i++;
 		}
-		if (full < sizeof(SLOT_KEY) - 1 || memcmp(w, SLOT_KEY, sizeof(SLOT_KEY) - 1))
+		if (full < klen || memcmp(w, key, klen))
 			continue;
-		if (full == sizeof(SLOT_KEY) && (w[wl - 1] == 'a' || w[wl - 1] == 'b')) {
-			*slot = w[wl - 1];
-			found = 0;
-		} else {
+		if (full != wl || full - klen >= cap) {
 			found = -EINVAL;
+			continue;
 		}
+		memcpy(out, w + klen, full - klen);
+		out[full - klen] = 0;
+		*vlen = full - klen;
+		found = 0;
 	}
 	return found;
+}
+
+int slot_from_cmdline(const char *s, size_t len, char *slot)
+{
+	char v[4];
+	size_t n = 0;
+	int r = last_value(s, len, "spine.slot=", v, sizeof(v), &n);
+
+	if (r)
+		return r;
+	if (n != 1 || (v[0] != 'a' && v[0] != 'b'))
+		return -EINVAL;
+	*slot = v[0];
+	return 0;
+}
+
+int slot_state_name(const char *s, size_t len, char *slot, char name[SLOT_NAME_LEN])
+{
+	char hex[20], sl;
+	size_t n = 0;
+	int r = slot_from_cmdline(s, len, &sl);
+
+	if (r)
+		return r;
+	r = last_value(s, len, "spine.state=", hex, sizeof(hex), &n);
+	if (r)
+		return r;
+	if (n != 16)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			return -EINVAL;
+	memcpy(name, "SpineSlotA-", 11);
+	name[9] = sl == 'a' ? 'A' : 'B';
+	memcpy(name + 11, hex, 16);
+	name[27] = 0;
+	*slot = sl;
+	return 0;
 }
 
 int slot_state_mark_good(uint8_t *var, size_t len)

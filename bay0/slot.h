@@ -16,12 +16,21 @@
 #define EFI_VAR_BS 0x2u
 #define EFI_VAR_RT 0x4u
 
+/* The state variable's name: "SpineSlotA-" + 16 hex digits + NUL. */
+#define SLOT_NAME_LEN 28
+
 /* The slot named by the last "spine.slot=a|b" word of a kernel command line
  * (the loader appends it, and the kernel's own rule is that a later word
  * wins). Double-quoted words are read as one, as the kernel does.
  * 0 and *slot = 'a' or 'b'; -ENOENT if absent; -EINVAL if the last one has
  * another value. */
 int slot_from_cmdline(const char *cmdline, size_t len, char *slot);
+
+/* The booted install's state variable, from the loader's marker
+ * "spine.slot=<x> spine.state=<16 lowercase hex>" (docs/interfaces.md):
+ * name = "SpineSlotA-<hex>". The same last-word rule for both words.
+ * 0; -ENOENT if either word is absent; -EINVAL if either is malformed. */
+int slot_state_name(const char *cmdline, size_t len, char *slot, char name[SLOT_NAME_LEN]);
 
 /* Sets good = 1 in an efivarfs image of struct spine_slot_state (attributes
  * then the 40 bytes). 0: changed, write it back; 1: already good, nothing to
@@ -34,5 +43,9 @@ int slot_state_mark_good(uint8_t *var, size_t len);
  * efivarfs makes variables it does not know immutable: the flag is lifted for
  * the write and put back. 0 (also when already good) or -errno. */
 int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot_out);
+
+/* Whether the booted install is already marked good: 1 good, 0 not yet,
+ * -errno when it cannot be told (no marker, no variable, malformed). */
+int slot_is_good(const char *efivars_dir, const char *cmdline_path);
 
 #endif

@@ -44,29 +44,50 @@ static void restore_immutable(int fd)
 	}
 }
 
-int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot_out)
+/* The booted install's variable, read whole: its path and bytes. */
+static ssize_t read_state(const char *efivars_dir, const char *cmdline_path, char *slot,
+                          char path[256], uint8_t var[SLOT_VAR_LEN + 1])
 {
-	char cmdline[4096], path[256];
-	uint8_t var[SLOT_VAR_LEN + 1];
+	char cmdline[4096], name[SLOT_NAME_LEN];
 	ssize_t n;
-	char slot;
-	bool was_immutable;
-	int r, fd, rfd;
+	int r;
 
 	n = read_file(cmdline_path, cmdline, sizeof(cmdline) - 1);
 	if (n < 0)
-		return (int)n;
-	r = slot_from_cmdline(cmdline, (size_t)n, &slot);
+		return n;
+	r = slot_state_name(cmdline, (size_t)n, slot, name);
 	if (r == -ENOENT) {
-		log_line("slot: no spine.slot= on the command line");
+		log_line("slot: no spine.slot= and spine.state= on the command line");
 		return r;
 	}
 	if (r)
 		return r;
-	*slot_out = slot;
-	snprintf(path, sizeof(path), "%s/SpineSlot%c-" SPINE_GUID, efivars_dir,
-	         slot == 'a' ? 'A' : 'B');
-	n = read_file(path, var, sizeof(var));
+	snprintf(path, 256, "%s/%s-" SPINE_GUID, efivars_dir, name);
+	return read_file(path, var, SLOT_VAR_LEN + 1);
+}
+
+int slot_is_good(const char *efivars_dir, const char *cmdline_path)
+{
+	char path[256], slot;
+	uint8_t var[SLOT_VAR_LEN + 1];
+	ssize_t n = read_state(efivars_dir, cmdline_path, &slot, path, var);
+	int r;
+
+	if (n < 0)
+		return (int)n;
+	r = slot_state_mark_good(var, (size_t)n);
+	return r < 0 ? r : r == 1;
+}
+
+int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot_out)
+{
+	char path[256];
+	uint8_t var[SLOT_VAR_LEN + 1];
+	ssize_t n;
+	bool was_immutable;
+	int r, fd, rfd;
+
+	n = read_state(efivars_dir, cmdline_path, slot_out, path, var);
 	if (n < 0)
 		return (int)n;
 	r = slot_state_mark_good(var, (size_t)n);

@@ -47,21 +47,42 @@ static void op_free(void *ctx, void *p)
 	uefi_call_wrapper(spine_bs->FreePool, 1, p);
 }
 
-static spine_var_read op_state_read(void *ctx, char slot, uint8_t buf[SPINE_STATE_LEN], size_t *len,
-                                    uint32_t *attrs, uint64_t *status)
+static spine_var_read op_state_read(void *ctx, char slot, const char *name,
+                                    uint8_t buf[SPINE_STATE_LEN], size_t *len, uint32_t *attrs,
+                                    uint64_t *status)
 {
 	EFI_STATUS s = EFI_SUCCESS;
-	spine_var_read r = spine_state_read(slot, buf, len, attrs, &s);
+	spine_var_read r = spine_state_read(name, buf, len, attrs, &s);
 
 	(void)ctx;
+	(void)slot;
 	*status = s;
 	return r;
 }
 
-static uint64_t op_state_write(void *ctx, char slot, const uint8_t buf[SPINE_STATE_LEN])
+static uint64_t op_state_write(void *ctx, char slot, const char *name,
+                               const uint8_t buf[SPINE_STATE_LEN])
 {
 	(void)ctx;
-	return spine_state_write(slot, buf);
+	(void)slot;
+	return spine_state_write(name, buf);
+}
+
+static void note_line(const char *text)
+{
+	char line[192];
+	struct spine_text t;
+
+	spine_text_init(&t, line, sizeof(line));
+	spine_text_str(&t, "spineboot: ");
+	spine_text_str(&t, text);
+	spine_puts(line);
+}
+
+static void op_state_sweep(void *ctx, char slot, const char *keep)
+{
+	(void)ctx;
+	spine_state_sweep(slot, keep, note_line);
 }
 
 static spine_var_read op_floor_read(void *ctx, uint8_t buf[8], size_t *len, uint32_t *attrs,
@@ -98,14 +119,8 @@ static uint64_t op_measure(void *ctx, const struct spine_event ev[SPINE_NEVENTS]
 
 static void op_note(void *ctx, const char *text)
 {
-	char line[192];
-	struct spine_text t;
-
 	(void)ctx;
-	spine_text_init(&t, line, sizeof(line));
-	spine_text_str(&t, "spineboot: ");
-	spine_text_str(&t, text);
-	spine_puts(line);
+	note_line(text);
 }
 
 /* ---- the sequence --------------------------------------------------------------- */
@@ -140,6 +155,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	        .free_buf = op_free,
 	        .state_read = op_state_read,
 	        .state_write = op_state_write,
+	        .state_sweep = op_state_sweep,
 	        .floor_read = op_floor_read,
 	        .floor_write = op_floor_write,
 	        .floor_delete = op_floor_delete,

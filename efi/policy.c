@@ -203,11 +203,22 @@ const char *spine_conf_result_str(spine_conf_result r)
 /* ---- cmdline ------------------------------------------------------------------ */
 
 static const char slot_word[] = "spine.slot=";
+static const char state_word[] = "spine.state=";
+static const char hexdig[] = "0123456789abcdef";
 
-spine_cmdline_result spine_cmdline_build(const uint8_t *p, size_t len, char slot, uint16_t *out,
+static bool has_word(const uint8_t *p, size_t n, const char *w, size_t wlen)
+{
+	for (size_t i = 0; i + wlen <= n; i++)
+		if (bytes_eq(p + i, w, wlen))
+			return true;
+	return false;
+}
+
+spine_cmdline_result spine_cmdline_build(const uint8_t *p, size_t len, char slot,
+                                         const uint8_t id[SPINE_STATE_DIGEST_LEN], uint16_t *out,
                                          size_t cap, size_t *units)
 {
-	const size_t wlen = sizeof(slot_word) - 1;
+	const size_t slen = sizeof(slot_word) - 1, tlen = sizeof(state_word) - 1;
 	size_t n = len, need;
 
 	if (len > SPINE_CAP_CMDLINE)
@@ -219,11 +230,17 @@ spine_cmdline_result spine_cmdline_build(const uint8_t *p, size_t len, char slot
 	for (size_t i = 0; i < n; i++)
 		if (p[i] < 0x20 || p[i] > 0x7e)
 			return SPINE_CMD_BAD_BYTE;
-	for (size_t i = 0; i + wlen <= n; i++)
-		if (bytes_eq(p + i, slot_word, wlen))
-			return SPINE_CMD_HAS_SLOT;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '"')
+			return SPINE_CMD_QUOTE;
+	if (has_word(p, n, slot_word, slen) || has_word(p, n, state_word, tlen))
+		return SPINE_CMD_HAS_SLOT;
+	/* What the kernel keeps, marker included: a longer line would lose its
+	 * tail, and with it the marker, in the EFI stub. */
+	if (n > SPINE_CMDLINE_MAX)
+		return SPINE_CMD_TOO_LONG;
 
-	need = n + (n ? 1 : 0) + wlen + 1 + 1;
+	need = n + (n ? 1 : 0) + SPINE_MARKER_LEN - 1 + 1;
 	if (need > cap)
 		return SPINE_CMD_TOO_LONG;
 
@@ -232,9 +249,16 @@ spine_cmdline_result spine_cmdline_build(const uint8_t *p, size_t len, char slot
 		out[o++] = p[i];
 	if (n)
 		out[o++] = ' ';
-	for (size_t i = 0; i < wlen; i++)
+	for (size_t i = 0; i < slen; i++)
 		out[o++] = (uint16_t)slot_word[i];
 	out[o++] = (uint16_t)(uint8_t)slot;
+	out[o++] = ' ';
+	for (size_t i = 0; i < tlen; i++)
+		out[o++] = (uint16_t)state_word[i];
+	for (size_t i = 0; i < SPINE_STATE_HEX_LEN / 2; i++) {
+		out[o++] = (uint16_t)hexdig[id[i] >> 4];
+		out[o++] = (uint16_t)hexdig[id[i] & 0xf];
+	}
 	out[o++] = 0;
 	*units = o;
 	return SPINE_CMD_OK;
@@ -251,6 +275,8 @@ const char *spine_cmdline_result_str(spine_cmdline_result r)
 		return "already contains spine.slot=";
 	case SPINE_CMD_TOO_LONG:
 		return "too long";
+	case SPINE_CMD_QUOTE:
+		return "contains a double quote";
 	}
 	return "unknown result";
 }
@@ -355,6 +381,43 @@ const char *spine_state_result_str(spine_state_result r)
 		return "field out of range";
 	}
 	return "unknown result";
+}
+
+static const char state_prefix[SPINE_STATE_PREFIX_LEN + 1] = "SpineSlotX-";
+
+void spine_state_name(char slot, const uint8_t id[SPINE_STATE_DIGEST_LEN],
+                      char out[SPINE_STATE_NAME_LEN])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < SPINE_STATE_PREFIX_LEN; i++)
+		out[o++] = state_prefix[i];
+	out[9] = slot == 'a' ? 'A' : 'B';
+	for (size_t i = 0; i < SPINE_STATE_HEX_LEN / 2; i++) {
+		out[o++] = hexdig[id[i] >> 4];
+		out[o++] = hexdig[id[i] & 0xf];
+	}
+	out[o] = 0;
+}
+
+bool spine_state_name_stale(const char *name, size_t len, char slot, const char *keep)
+{
+	const char up = slot == 'a' ? 'A' : 'B';
+
+	/* "SpineSlotA": the unbound name earlier loaders used. */
+	if (len < 10 || !bytes_eq(name, state_prefix, 9) || name[9] != up)
+		return false;
+	if (len == 10)
+		return true;
+	if (len != SPINE_STATE_NAME_LEN - 1 || name[10] != '-')
+		return false;
+	for (size_t i = SPINE_STATE_PREFIX_LEN; i < len; i++) {
+		bool hex = (name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f');
+
+		if (!hex)
+			return false;
+	}
+	return !bytes_eq(name, keep, len);
 }
 
 void spine_sha512(const void *p, size_t len, uint8_t out[SV_SHA512_LEN])

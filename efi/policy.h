@@ -26,6 +26,10 @@
 #define SPINE_CAP_CMDLINE (4u * 1024)
 #define SPINE_CAP_CONF (4u * 1024)
 
+/* The slot state variable's size, and how much of the manifest id it keeps. */
+#define SPINE_STATE_LEN 40
+#define SPINE_STATE_DIGEST_LEN 32
+
 /* ---- The slot's files ----------------------------------------------------- */
 
 enum spine_file { SPINE_F_KERNEL, SPINE_F_INITRD, SPINE_F_CMDLINE, SPINE_F_CONF, SPINE_NFILES };
@@ -79,22 +83,34 @@ const char *spine_conf_result_str(spine_conf_result r);
 
 /* ---- The kernel command line ----------------------------------------------
  * The signed cmdline file is one line of printable ASCII (0x20..0x7e), with
- * or without one final '\n', and it must not carry spine.slot= itself: the
- * loader appends " spine.slot=<x>" and bay0 must find exactly one. */
+ * or without one final '\n'. The loader appends the marker
+ * " spine.slot=<x> spine.state=<16 hex>" and bay0 must find exactly one, so
+ * the signed text may not carry either word, nor a '"' (the kernel's parser
+ * would let an unbalanced quote swallow the marker). The whole line handed
+ * over, marker included, is at most what the kernel keeps: x86's
+ * COMMAND_LINE_SIZE is 2048 with its NUL, and the EFI stub drops the rest. */
+
+#define SPINE_CMDLINE_KEPT 2047u
+/* " spine.slot=a spine.state=" + 16 hex digits */
+#define SPINE_MARKER_LEN 42u
+#define SPINE_CMDLINE_MAX (SPINE_CMDLINE_KEPT - SPINE_MARKER_LEN)
 
 typedef enum spine_cmdline_result {
 	SPINE_CMD_OK = 0,
 	SPINE_CMD_BAD_BYTE, /* a byte outside 0x20..0x7e (other than one final \n) */
-	SPINE_CMD_HAS_SLOT, /* the signed text already says spine.slot= */
-	SPINE_CMD_TOO_LONG, /* exceeds the cap or the output buffer */
+	SPINE_CMD_HAS_SLOT, /* the signed text already says spine.slot= or spine.state= */
+	SPINE_CMD_TOO_LONG, /* over SPINE_CMDLINE_MAX, or the output buffer */
+	SPINE_CMD_QUOTE,    /* a '"' */
 } spine_cmdline_result;
 
 /*
  * Writes the kernel's LoadOptions: the cmdline as UTF-16LE code units, then
- * " spine.slot=<slot>" (no leading space when the cmdline is empty), then a
- * NUL. *units counts the units written including the NUL.
+ * " spine.slot=<slot> spine.state=<hex>" (no leading space when the cmdline
+ * is empty), then a NUL. hex is the state variable's 16-digit suffix
+ * (spine_state_name). *units counts the units written including the NUL.
  */
 SPINE_WUR spine_cmdline_result spine_cmdline_build(const uint8_t *p, size_t len, char slot,
+                                                   const uint8_t id[SPINE_STATE_DIGEST_LEN],
                                                    uint16_t *out, size_t cap, size_t *units);
 const char *spine_cmdline_result_str(spine_cmdline_result r);
 
@@ -111,9 +127,6 @@ SPINE_WUR spine_pe_result spine_pe_check(const uint8_t *p, size_t len);
 const char *spine_pe_result_str(spine_pe_result r);
 
 /* ---- Slot state: the SpineSlotA/B variable (docs/interfaces.md) ----------- */
-
-#define SPINE_STATE_LEN 40
-#define SPINE_STATE_DIGEST_LEN 32
 
 struct spine_state {
 	uint8_t tries_left;
@@ -140,6 +153,23 @@ SPINE_WUR spine_state_result spine_state_decode(const uint8_t *p, size_t len, ui
                                                 struct spine_state *out);
 void spine_state_encode(const struct spine_state *s, uint8_t out[SPINE_STATE_LEN]);
 const char *spine_state_result_str(spine_state_result r);
+
+/*
+ * The state variable of one install of a slot: "SpineSlotA-" or
+ * "SpineSlotB-", then the first 8 bytes of the manifest id as 16 lowercase
+ * hex digits. Binding the name to the install means a variable the loader
+ * cannot use (malformed, or squatted as an authenticated variable by root in
+ * the OS) never outlives a reinstall: the next install has another name.
+ */
+#define SPINE_STATE_PREFIX_LEN 11u
+#define SPINE_STATE_HEX_LEN 16u
+#define SPINE_STATE_NAME_LEN (SPINE_STATE_PREFIX_LEN + SPINE_STATE_HEX_LEN + 1)
+void spine_state_name(char slot, const uint8_t id[SPINE_STATE_DIGEST_LEN],
+                      char out[SPINE_STATE_NAME_LEN]);
+/* True for a name of slot's state variables other than keep: the bound form
+ * for another install, or the unbound "SpineSlotA"/"SpineSlotB" of earlier
+ * loaders. What the loader sweeps after starting a new install. */
+bool spine_state_name_stale(const char *name, size_t len, char slot, const char *keep);
 
 /* SHA-512 in one call, through verify/'s streaming interface. */
 void spine_sha512(const void *p, size_t len, uint8_t out[SV_SHA512_LEN]);

@@ -74,6 +74,7 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
                         struct spine_slot *s)
 {
 	uint8_t id[SPINE_STATE_DIGEST_LEN], raw[SPINE_STATE_LEN];
+	char var[SPINE_STATE_NAME_LEN];
 	uint8_t digests[SPINE_NFILES][SV_SHA512_LEN];
 	struct spine_state cur, next, *curp = NULL;
 	struct spine_event_buf evb;
@@ -95,7 +96,8 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
 	if (!read_one(ops, s, "SHA512.sig", SPINE_CAP_SIG, &s->sig, &s->sig_len))
 		return false;
 	spine_manifest_id(s->sig, s->sig_len, id);
-	switch (ops->state_read(ops->ctx, s->slot, raw, &len, &attrs, &st)) {
+	spine_state_name(s->slot, id, var);
+	switch (ops->state_read(ops->ctx, s->slot, var, raw, &len, &attrs, &st)) {
 	case SPINE_VAR_ABSENT:
 		break;
 	case SPINE_VAR_ERROR:
@@ -160,7 +162,7 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
 	s->options = ops->alloc(ops->ctx, OPTIONS_UNITS * sizeof(uint16_t));
 	if (!s->options)
 		return refuse(s, "cmdline: ", "no memory");
-	rc = spine_cmdline_build(s->file[SPINE_F_CMDLINE], s->len[SPINE_F_CMDLINE], s->slot,
+	rc = spine_cmdline_build(s->file[SPINE_F_CMDLINE], s->len[SPINE_F_CMDLINE], s->slot, id,
 	                         s->options, OPTIONS_UNITS, &s->option_units);
 	if (rc != SPINE_CMD_OK)
 		return refuse(s, "cmdline: ", spine_cmdline_result_str(rc));
@@ -173,9 +175,13 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
 		return refuse(s, "boot attempts used up", "");
 	if (s->verdict == SPINE_V_BOOT_ATTEMPT) {
 		spine_state_encode(&next, raw);
-		st = ops->state_write(ops->ctx, s->slot, raw);
+		st = ops->state_write(ops->ctx, s->slot, var, raw);
 		if (st != 0)
 			return refuse_status(ops, s, "cannot record the boot attempt", "", st);
+		/* A new install: the variables of earlier installs of this slot
+		 * are dead weight in a small variable store. */
+		if (!curp)
+			ops->state_sweep(ops->ctx, s->slot, var);
 	}
 	if (spine_floor_raise(fl->value, conf.version, s->verdict, &new_floor)) {
 		/* Not raising it costs protection later, not safety now: this
@@ -209,6 +215,30 @@ void spine_slot_release(const struct spine_ops *ops, struct spine_slot *s)
 	s->options = NULL;
 }
 
+/*
+ * No floor yet (a first boot, or one the OS planted was just deleted): write
+ * floor 0 now, before any handoff. While no loader-written floor exists, root
+ * in the OS could create one itself, as an authenticated variable the loader
+ * can never delete; once ours exists (NV|BS, invisible at run time) the
+ * firmware refuses any other of that name. If it cannot be written, no slot
+ * boots: booting would leave that window open.
+ */
+static void floor_create(const struct spine_ops *ops, struct spine_floor_state *fl,
+                         struct spine_text *t)
+{
+	uint64_t st = ops->floor_write(ops->ctx, 0);
+
+	fl->value = 0;
+	if (st != 0) {
+		spine_text_str(t, "rollback floor cannot be created (");
+		spine_text_str(t, ops->status_str(st));
+		spine_text_str(t, ")");
+		return;
+	}
+	ops->note(ops->ctx, "created SpineRollbackFloor = 0");
+	fl->ok = true;
+}
+
 void spine_floor_load(const struct spine_ops *ops, struct spine_floor_state *fl)
 {
 	uint8_t raw[8];
@@ -222,7 +252,7 @@ void spine_floor_load(const struct spine_ops *ops, struct spine_floor_state *fl)
 	spine_text_init(&t, fl->why, sizeof(fl->why));
 	switch (ops->floor_read(ops->ctx, raw, &len, &attrs, &st)) {
 	case SPINE_VAR_ABSENT:
-		fl->ok = true;
+		floor_create(ops, fl, &t);
 		return;
 	case SPINE_VAR_ERROR:
 		/* Unknown floor: booting anything could be a rollback. */
@@ -248,6 +278,5 @@ void spine_floor_load(const struct spine_ops *ops, struct spine_floor_state *fl)
 		return;
 	}
 	ops->note(ops->ctx, "deleted a malformed SpineRollbackFloor");
-	fl->value = 0;
-	fl->ok = true;
+	floor_create(ops, fl, &t);
 }

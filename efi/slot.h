@@ -35,12 +35,19 @@ struct spine_ops {
 	                               uint8_t **buf, size_t *len, uint64_t *status);
 	void *(*alloc)(void *ctx, size_t len);
 	void (*free_buf)(void *ctx, void *buf);
-	spine_var_read (*state_read)(void *ctx, char slot, uint8_t buf[SPINE_STATE_LEN],
-	                             size_t *len, uint32_t *attrs, uint64_t *status);
+	/* name: spine_state_name()'s, the variable of this install of slot. */
+	spine_var_read (*state_read)(void *ctx, char slot, const char *name,
+	                             uint8_t buf[SPINE_STATE_LEN], size_t *len, uint32_t *attrs,
+	                             uint64_t *status);
 	/* Durable: returns 0 only if the variable reads back as written. */
-	uint64_t (*state_write)(void *ctx, char slot, const uint8_t buf[SPINE_STATE_LEN]);
+	uint64_t (*state_write)(void *ctx, char slot, const char *name,
+	                        const uint8_t buf[SPINE_STATE_LEN]);
+	/* Deletes slot's other state variables (spine_state_name_stale against
+	 * keep); best effort, notes what it could not delete. */
+	void (*state_sweep)(void *ctx, char slot, const char *keep);
 	spine_var_read (*floor_read)(void *ctx, uint8_t buf[8], size_t *len, uint32_t *attrs,
 	                             uint64_t *status);
+	/* Durable: returns 0 only if the floor reads back as written, NV|BS. */
 	uint64_t (*floor_write)(void *ctx, uint64_t floor);
 	uint64_t (*floor_delete)(void *ctx);
 	/* 0 when measured or when there is no TPM. */

@@ -30,9 +30,12 @@ spine_read_result spine_read_file(EFI_FILE_HANDLE root, char slot, const char *n
 EFI_DEVICE_PATH *spine_file_path(EFI_HANDLE image, char slot, const char *name);
 
 /* vars.c */
-spine_var_read spine_state_read(char slot, uint8_t buf[SPINE_STATE_LEN], size_t *len,
+spine_var_read spine_state_read(const char *name, uint8_t buf[SPINE_STATE_LEN], size_t *len,
                                 uint32_t *attrs, EFI_STATUS *status);
-EFI_STATUS spine_state_write(char slot, const uint8_t buf[SPINE_STATE_LEN]);
+EFI_STATUS spine_state_write(const char *name, const uint8_t buf[SPINE_STATE_LEN]);
+/* Deletes slot's state variables other than keep (spine_state_name_stale);
+ * note() gets one line per name, deleted or not. */
+void spine_state_sweep(char slot, const char *keep, void (*note)(const char *));
 spine_var_read spine_floor_read(uint8_t buf[8], size_t *len, uint32_t *attrs, EFI_STATUS *status);
 EFI_STATUS spine_floor_write(uint64_t floor);
 EFI_STATUS spine_floor_delete(void);

@@ -45,7 +45,13 @@ done
 [ -f "$sec" ] || die "no secret key $sec"
 case $cmdline in
 *$'\n'*) die "cmdline must be one line" ;;
+*'"'*) die "cmdline: contains a double quote (the kernel would let it swallow the loader's spine.slot= marker)" ;;
+*spine.slot=* | *spine.state=*) die "cmdline: already contains spine.slot= or spine.state= (the loader appends them)" ;;
 esac
+[[ $cmdline =~ ^[\ -~]*$ ]] || die "cmdline: not one line of printable ASCII"
+# What the kernel keeps (2047 bytes) less the loader's 42-byte marker
+# " spine.slot=a spine.state=<16 hex>" (docs/boot.md, "The command line").
+[ ${#cmdline} -le 2005 ] || die "cmdline: too long (${#cmdline} bytes, at most 2005)"
 # Same grammar the loader enforces (docs/interfaces.md): refuse here what the
 # loader would refuse there, except on purpose in a test.
 [[ $version =~ ^(0|[1-9][0-9]{0,9})$ ]] && [ "$version" -le 4294967295 ] ||

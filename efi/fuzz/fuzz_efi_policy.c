@@ -41,11 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t cap = (size_t)(sel >> 3) * 200 + 1;
 		if (cap > sizeof(out) / sizeof(out[0]))
 			cap = sizeof(out) / sizeof(out[0]);
-		if (spine_cmdline_build(p, n, 'a', out, cap, &units) == SPINE_CMD_OK) {
-			CHECK(units >= 13 && units <= cap);
+		static const uint8_t id[SPINE_STATE_DIGEST_LEN] = {0xa5};
+		if (spine_cmdline_build(p, n, 'a', id, out, cap, &units) == SPINE_CMD_OK) {
+			/* Never longer than the kernel keeps, never a quote: the
+			 * marker always survives the kernel's parser. */
+			CHECK(units >= SPINE_MARKER_LEN && units <= cap);
+			CHECK(units - 1 <= SPINE_CMDLINE_KEPT);
 			CHECK(out[units - 1] == 0);
 			for (size_t i = 0; i + 1 < units; i++)
-				CHECK(out[i] >= 0x20 && out[i] <= 0x7e);
+				CHECK(out[i] >= 0x20 && out[i] <= 0x7e && out[i] != '"');
 		} else {
 			CHECK(units == 0);
 		}

@@ -10,8 +10,12 @@
  *   3. mount /proc, /sys and efivarfs;
  *   4. print "testinit: cmdline=<exact /proc/cmdline>";
  *   5. print what the OS sees of the loader's variables, then, with
- *      testinit.good=1, mark the slot named by spine.slot= good;
+ *      testinit.good=1, mark the install named by spine.slot= and
+ *      spine.state= good;
  *   6. testinit.floor=plant: try to plant SpineRollbackFloor=0 as root;
+ *      testinit.squat=1: write each file of /squat/ (named as efivarfs
+ *      names variables, holding attributes and data) as root, the way an
+ *      attacker would squat the loader's variable names;
  *      print "testinit: pcr12=<hex>" when the TPM exposes PCR 12;
  *      testinit.watchdog=N: arm /dev/watchdog for N s, never pet it;
  *   7. testinit.action=poweroff|reboot|panic|hang (default poweroff).
@@ -21,6 +25,7 @@
  * a failure they report.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -185,7 +190,7 @@ static const char *param(const char *key, char *out, size_t size)
  * magic, write attributes and data back in one write(2). */
 static void mark_good(void)
 {
-	char slot[8], path[256];
+	char slot[8], state[24], path[256];
 	unsigned char buf[ATTR_LEN + STATE_LEN + 1];
 	ssize_t n;
 	int fd;
@@ -195,7 +200,13 @@ static void mark_good(void)
 		say("good: no spine.slot=a|b on the cmdline");
 		return;
 	}
-	snprintf(path, sizeof(path), EFIVARS "/SpineSlot%c-" SPINE_GUID, slot[0] - 'a' + 'A');
+	if (!param("spine.state", state, sizeof(state)) || strlen(state) != 16 ||
+	    strspn(state, "0123456789abcdef") != 16) {
+		say("good: no spine.state=<16 hex> on the cmdline");
+		return;
+	}
+	snprintf(path, sizeof(path), EFIVARS "/SpineSlot%c-%s-" SPINE_GUID, slot[0] - 'a' + 'A',
+	         state);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		say("good: %s: %s", path, strerror(errno));
@@ -237,39 +248,108 @@ static void mark_good(void)
 	say("slot %s marked good", slot);
 }
 
-/* What the running system can see of the loader's variables: the slot
- * states (runtime-visible by design) and the rollback floor (boot-services
- * only: it must not show up here). */
+/* One variable as the OS sees it, printed under label. */
+static void print_var(const char *label, const char *file)
+{
+	char path[512];
+	unsigned char buf[ATTR_LEN + STATE_LEN + 1];
+	uint32_t attrs;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), EFIVARS "/%s", file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("%s: %s", label, errno == ENOENT ? "none" : strerror(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < ATTR_LEN) {
+		say("%s: unreadable", label);
+		return;
+	}
+	memcpy(&attrs, buf, sizeof(attrs));
+	if (n == ATTR_LEN + STATE_LEN && memcmp(buf + ATTR_LEN, "SPS1", 4) == 0)
+		say("%s: %.*s attrs=0x%x tries_left=%u good=%u", label,
+		    (int)(strlen(file) - sizeof(SPINE_GUID)), file, (unsigned)attrs,
+		    buf[ATTR_LEN + 4], buf[ATTR_LEN + STATE_GOOD]);
+	else
+		say("%s: %.*s attrs=0x%x %zd bytes", label,
+		    (int)(strlen(file) - sizeof(SPINE_GUID)), file, (unsigned)attrs, n - ATTR_LEN);
+}
+
+/* What the running system can see of the loader's variables: every slot
+ * state (runtime-visible by design; one per install, the name bound to it)
+ * and the rollback floor (boot-services only: it must not show up here). */
 static void print_vars(void)
 {
-	static const char *const names[] = {"SpineSlotA", "SpineSlotB", "SpineRollbackFloor"};
+	static const char *const slots[] = {"SpineSlotA", "SpineSlotB"};
+	const size_t glen = sizeof(SPINE_GUID) - 1;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char path[256];
-		unsigned char buf[ATTR_LEN + STATE_LEN + 1];
-		uint32_t attrs;
-		ssize_t n;
-		int fd;
+	for (size_t i = 0; i < 2; i++) {
+		DIR *d = opendir(EFIVARS);
+		struct dirent *e;
+		int seen = 0;
 
-		snprintf(path, sizeof(path), EFIVARS "/%s-" SPINE_GUID, names[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			say("%s: %s", names[i], errno == ENOENT ? "none" : strerror(errno));
-			continue;
+		while (d && (e = readdir(d))) {
+			size_t n = strlen(e->d_name);
+
+			if (n < 11 + glen || strncmp(e->d_name, slots[i], 10) != 0 ||
+			    (e->d_name[10] != '-') || strcmp(e->d_name + n - glen, SPINE_GUID) != 0)
+				continue;
+			print_var(slots[i], e->d_name);
+			seen++;
 		}
-		n = read(fd, buf, sizeof(buf));
-		close(fd);
-		if (n < ATTR_LEN) {
-			say("%s: unreadable", names[i]);
-			continue;
-		}
-		memcpy(&attrs, buf, sizeof(attrs));
-		if (n == ATTR_LEN + STATE_LEN && memcmp(buf + ATTR_LEN, "SPS1", 4) == 0)
-			say("%s: attrs=0x%x tries_left=%u good=%u", names[i], (unsigned)attrs,
-			    buf[ATTR_LEN + 4], buf[ATTR_LEN + STATE_GOOD]);
-		else
-			say("%s: attrs=0x%x %zd bytes", names[i], (unsigned)attrs, n - ATTR_LEN);
+		if (d)
+			closedir(d);
+		if (!seen)
+			say("%s: none", slots[i]);
 	}
+	print_var("SpineRollbackFloor", "SpineRollbackFloor-" SPINE_GUID);
+}
+
+/* testinit.squat=1: root in the OS writes each prepared variable of /squat/
+ * (the scenario tests build them: authenticated variables signed with a
+ * throw-away key, or malformed states) under the loader's names. */
+static void squat(void)
+{
+	DIR *d = opendir("/squat");
+	struct dirent *e;
+
+	if (!d) {
+		say("squat: /squat: %s", strerror(errno));
+		return;
+	}
+	while ((e = readdir(d))) {
+		char src[300], dst[512], buf[8192];
+		ssize_t n;
+		int in, out;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "/squat/%s", e->d_name);
+		snprintf(dst, sizeof(dst), EFIVARS "/%s", e->d_name);
+		n = slurp(src, buf, sizeof(buf));
+		in = n;
+		if (in < 0) {
+			say("squat %s: %s", e->d_name, strerror(-in));
+			continue;
+		}
+		/* efivarfs takes attributes and data in one write(2). */
+		out = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (out < 0) {
+			say("squat %s: %s", e->d_name, strerror(errno));
+			continue;
+		}
+		n = write(out, buf, (size_t)in);
+		if (n != in)
+			say("squat %s: %s", e->d_name, n < 0 ? strerror(errno) : "short write");
+		else
+			say("squat %s: ok", e->d_name);
+		close(out);
+	}
+	closedir(d);
 }
 
 /* testinit.floor=plant: what a root attacker on the running system would try
@@ -337,7 +417,7 @@ static void print_pcr12(void)
 
 int main(void)
 {
-	char action[16] = "poweroff", good[4], floor[8], wd[8];
+	char action[16] = "poweroff", good[4], floor[8], wd[8], sq[4];
 	int n;
 
 	console();
@@ -360,6 +440,8 @@ int main(void)
 		mark_good();
 	if (param("testinit.floor", floor, sizeof(floor)) && strcmp(floor, "plant") == 0)
 		plant_floor();
+	if (param("testinit.squat", sq, sizeof(sq)) && strcmp(sq, "1") == 0)
+		squat();
 	print_pcr12();
 	if (param("testinit.watchdog", wd, sizeof(wd)))
 		arm_watchdog(wd);

@@ -37,6 +37,38 @@ Test(bay0_slot, cmdline)
 	cr_assert_eq(cmd("spine.slot=b spine.slot=x", &s), -EINVAL, "last one is bad");
 }
 
+static int name(const char *s, char *slot, char n[SLOT_NAME_LEN])
+{
+	return slot_state_name(s, strlen(s), slot, n);
+}
+
+Test(bay0_slot, state_name_from_the_marker)
+{
+	char s = 0, n[SLOT_NAME_LEN] = "";
+
+	cr_assert_eq(name("quiet spine.slot=b spine.state=0123456789abcdef\n", &s, n), 0);
+	cr_assert_eq(s, 'b');
+	cr_assert_str_eq(n, "SpineSlotB-0123456789abcdef");
+	cr_assert_eq(name("spine.state=00000000000000ff spine.slot=a", &s, n), 0);
+	cr_assert_str_eq(n, "SpineSlotA-00000000000000ff");
+	/* the last word wins, as for spine.slot= */
+	cr_assert_eq(name("spine.state=zz spine.slot=a spine.state=0123456789abcdef", &s, n), 0);
+	cr_assert_eq(name("spine.slot=a", &s, n), -ENOENT, "an older loader's marker");
+	cr_assert_eq(name("spine.state=0123456789abcdef", &s, n), -ENOENT);
+	cr_assert_eq(name("spine.slot=a spine.state=0123456789ABCDEF", &s, n), -EINVAL);
+	cr_assert_eq(name("spine.slot=a spine.state=0123456789abcde", &s, n), -EINVAL);
+	cr_assert_eq(name("spine.slot=a spine.state=0123456789abcdef0", &s, n), -EINVAL);
+	cr_assert_eq(name("spine.slot=a spine.state=../../../../x", &s, n), -EINVAL);
+	cr_assert_eq(name("spine.slot=a spine.state=", &s, n), -EINVAL);
+	cr_assert_eq(name("spine.slot=c spine.state=0123456789abcdef", &s, n), -EINVAL);
+	{
+		char longw[200] = "spine.slot=a spine.state=";
+
+		memset(longw + strlen(longw), 'a', 150);
+		cr_assert_eq(name(longw, &s, n), -EINVAL);
+	}
+}
+
 static void state(uint8_t v[SLOT_VAR_LEN], uint32_t attrs, uint8_t tries, uint8_t good)
 {
 	memset(v, 0, SLOT_VAR_LEN);

@@ -37,9 +37,12 @@ static size_t get(const char *path, uint8_t *p, size_t cap)
 	return (size_t)n;
 }
 
+/* The loader's marker names the install: "spine.state=" HEX. */
+#define HEX "0123456789abcdef"
+
 static void var_path(char *out, size_t cap, char slot)
 {
-	snprintf(out, cap, "%s/SpineSlot%c-" SPINE_GUID, dir, slot);
+	snprintf(out, cap, "%s/SpineSlot%c-" HEX "-" SPINE_GUID, dir, slot);
 }
 
 static void state(uint8_t v[SLOT_VAR_LEN], uint8_t good)
@@ -77,7 +80,7 @@ Test(bay0_slotmark, marks_the_booted_slot_only)
 {
 	uint8_t a[SLOT_VAR_LEN], b[SLOT_VAR_LEN], got[SLOT_VAR_LEN + 8], want[SLOT_VAR_LEN];
 	char pa[160], pb[160], slot = 0;
-	const char cl[] = "console=ttyS0 panic=-1 spine.slot=b\n";
+	const char cl[] = "console=ttyS0 panic=-1 spine.slot=b spine.state=" HEX "\n";
 
 	state(a, 0);
 	state(b, 0);
@@ -99,7 +102,7 @@ Test(bay0_slotmark, already_good_and_refusals_leave_the_variable_alone)
 {
 	uint8_t v[SLOT_VAR_LEN], got[SLOT_VAR_LEN + 8];
 	char p[160], slot = 0;
-	const char cl[] = "spine.slot=a";
+	const char cl[] = "spine.slot=a spine.state=" HEX;
 
 	var_path(p, sizeof(p), 'A');
 	put(cmdline, cl, sizeof(cl) - 1);
@@ -125,7 +128,10 @@ Test(bay0_slotmark, already_good_and_refusals_leave_the_variable_alone)
 Test(bay0_slotmark, missing_pieces)
 {
 	char slot = 0;
-	const char none[] = "console=ttyS0\n", bad[] = "spine.slot=c\n", a[] = "spine.slot=a\n";
+	const char none[] = "console=ttyS0\n", bad[] = "spine.slot=c spine.state=" HEX "\n",
+	           a[] = "spine.slot=a spine.state=" HEX "\n", nostate[] = "spine.slot=a\n";
+	char p[160];
+	uint8_t v[SLOT_VAR_LEN];
 
 	put(cmdline, none, sizeof(none) - 1);
 	cr_assert_eq(slot_mark_good(dir, cmdline, &slot), -ENOENT);
@@ -133,6 +139,38 @@ Test(bay0_slotmark, missing_pieces)
 	cr_assert_eq(slot_mark_good(dir, cmdline, &slot), -EINVAL);
 	put(cmdline, a, sizeof(a) - 1);
 	cr_assert_eq(slot_mark_good(dir, cmdline, &slot), -ENOENT, "no variable");
+	cr_assert_eq(slot_is_good(dir, cmdline), -ENOENT);
+	/* An older loader's marker alone names no install: nothing is written,
+	 * not even to the unbound SpineSlotA. */
+	snprintf(p, sizeof(p), "%s/SpineSlotA-" SPINE_GUID, dir);
+	state(v, 0);
+	put(p, v, sizeof(v));
+	put(cmdline, nostate, sizeof(nostate) - 1);
+	cr_assert_eq(slot_mark_good(dir, cmdline, &slot), -ENOENT);
+	cr_assert_eq(get(p, v, sizeof(v)), SLOT_VAR_LEN);
+	cr_assert_eq(v[9], 0);
+	unlink(p);
+}
+
+Test(bay0_slotmark, is_good_reads_without_writing)
+{
+	uint8_t v[SLOT_VAR_LEN], got[SLOT_VAR_LEN + 8];
+	char p[160];
+	const char cl[] = "spine.slot=a spine.state=" HEX;
+
+	var_path(p, sizeof(p), 'A');
+	put(cmdline, cl, sizeof(cl) - 1);
+	state(v, 0);
+	put(p, v, sizeof(v));
+	cr_assert_eq(slot_is_good(dir, cmdline), 0);
+	cr_assert_eq(get(p, got, sizeof(got)), SLOT_VAR_LEN);
+	cr_assert_arr_eq(got, v, SLOT_VAR_LEN);
+	state(v, 1);
+	put(p, v, sizeof(v));
+	cr_assert_eq(slot_is_good(dir, cmdline), 1);
+	memcpy(v + 4, "SPS2", 4);
+	put(p, v, sizeof(v));
+	cr_assert_eq(slot_is_good(dir, cmdline), -EINVAL);
 }
 
 /* efivarfs makes unknown variables immutable: the flag is lifted for the
@@ -142,7 +180,7 @@ Test(bay0_slotmark, immutable_flag_lifted_and_restored)
 {
 	uint8_t v[SLOT_VAR_LEN], got[SLOT_VAR_LEN + 8];
 	char p[160], slot = 0;
-	const char cl[] = "spine.slot=a";
+	const char cl[] = "spine.slot=a spine.state=" HEX;
 	int fd, flags;
 
 	var_path(p, sizeof(p), 'A');

@@ -188,10 +188,16 @@ Test(conf, result_strings)
 
 /* ---- cmdline --------------------------------------------------------------- */
 
+/* A fixed manifest id: the marker's state word is its first 8 bytes in hex. */
+static const uint8_t ID[SPINE_STATE_DIGEST_LEN] = {0x01, 0x23, 0x45, 0x67, 0x89,
+                                                   0xab, 0xcd, 0xef, 0xff};
+#define TAIL_A " spine.slot=a spine.state=0123456789abcdef"
+#define TAIL_B " spine.slot=b spine.state=0123456789abcdef"
+
 static spine_cmdline_result cmd(const char *s, size_t len, char slot, uint16_t *out, size_t cap,
                                 size_t *units)
 {
-	return spine_cmdline_build((const uint8_t *)s, len, slot, out, cap, units);
+	return spine_cmdline_build((const uint8_t *)s, len, slot, ID, out, cap, units);
 }
 
 static void cmd_is(const char *in, char slot, const char *want)
@@ -206,17 +212,17 @@ static void cmd_is(const char *in, char slot, const char *want)
 	cr_assert_eq(out[n], 0, "NUL-terminated");
 }
 
-Test(cmdline, utf16_with_the_slot_appended)
+Test(cmdline, utf16_with_the_marker_appended)
 {
-	cmd_is("console=ttyS0 panic=-1\n", 'a', "console=ttyS0 panic=-1 spine.slot=a");
-	cmd_is("console=ttyS0 panic=-1", 'b', "console=ttyS0 panic=-1 spine.slot=b");
-	cmd_is("", 'a', "spine.slot=a");
-	cmd_is("\n", 'b', "spine.slot=b");
-	cmd_is(" ", 'a', "  spine.slot=a");
-	cmd_is("spine.slot", 'a', "spine.slot spine.slot=a");
-	cmd_is("xspine.slotx=", 'a', "xspine.slotx= spine.slot=a");
-	cmd_is("~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}", 'a',
-	       "~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|} spine.slot=a");
+	cr_assert_eq(strlen(TAIL_A), SPINE_MARKER_LEN);
+	cmd_is("console=ttyS0 panic=-1\n", 'a', "console=ttyS0 panic=-1" TAIL_A);
+	cmd_is("console=ttyS0 panic=-1", 'b', "console=ttyS0 panic=-1" TAIL_B);
+	cmd_is("", 'a', TAIL_A + 1);
+	cmd_is("\n", 'b', TAIL_B + 1);
+	cmd_is(" ", 'a', " " TAIL_A);
+	cmd_is("spine.slot", 'a', "spine.slot" TAIL_A);
+	cmd_is("xspine.slotx= spine.statex=", 'a', "xspine.slotx= spine.statex=" TAIL_A);
+	cmd_is("~!#$%&'()*+,-./:;<=>?@[\\]^_`{|}", 'a', "~!#$%&'()*+,-./:;<=>?@[\\]^_`{|}" TAIL_A);
 }
 
 Test(cmdline, every_byte_value)
@@ -229,7 +235,9 @@ Test(cmdline, every_byte_value)
 
 		s[2] = (char)b;
 		r = cmd(s, 5, 'a', out, 64, &units);
-		if (b >= 0x20 && b <= 0x7e)
+		if (b == '"')
+			cr_assert_eq(r, SPINE_CMD_QUOTE, "byte %d", b);
+		else if (b >= 0x20 && b <= 0x7e)
 			cr_assert_eq(r, SPINE_CMD_OK, "byte %d", b);
 		else
 			cr_assert_eq(r, SPINE_CMD_BAD_BYTE, "byte %d", b);
@@ -248,6 +256,11 @@ Test(cmdline, refusals)
 	cr_assert_eq(cmd("spine.slot=b", 12, 'a', out, 64, &units), SPINE_CMD_HAS_SLOT);
 	cr_assert_eq(cmd("x spine.slot=a\n", 15, 'a', out, 64, &units), SPINE_CMD_HAS_SLOT);
 	cr_assert_eq(cmd("xspine.slot=", 12, 'a', out, 64, &units), SPINE_CMD_HAS_SLOT);
+	cr_assert_eq(cmd("spine.state=0", 13, 'a', out, 64, &units), SPINE_CMD_HAS_SLOT);
+	/* An unbalanced quote would make the kernel read the marker as part of
+	 * the quoted word; a balanced pair is refused as well (one rule). */
+	cr_assert_eq(cmd("x=\"y", 4, 'a', out, 64, &units), SPINE_CMD_QUOTE);
+	cr_assert_eq(cmd("x=\"y z\"", 7, 'a', out, 64, &units), SPINE_CMD_QUOTE);
 	cr_assert_eq(units, 0, "units written on failure");
 }
 
@@ -256,12 +269,20 @@ Test(cmdline, length_limits)
 	static char big[SPINE_CAP_CMDLINE + 2];
 	static uint16_t out[SPINE_CAP_CMDLINE + 64];
 	size_t units = 0;
-	const size_t tail = strlen(" spine.slot=a") + 1;
+	const size_t tail = SPINE_MARKER_LEN + 1;
 
 	memset(big, 'x', sizeof(big));
-	/* The cap is on the file, newline included. */
-	cr_assert_eq(cmd(big, SPINE_CAP_CMDLINE, 'a', out, sizeof(out) / 2, &units), SPINE_CMD_OK);
-	cr_assert_eq(units, SPINE_CAP_CMDLINE + tail);
+	/* The longest line the kernel keeps whole, marker included: with and
+	 * without its newline. One byte more is refused. */
+	cr_assert_eq(cmd(big, SPINE_CMDLINE_MAX, 'a', out, sizeof(out) / 2, &units), SPINE_CMD_OK);
+	cr_assert_eq(units, SPINE_CMDLINE_KEPT + 1);
+	big[SPINE_CMDLINE_MAX] = '\n';
+	cr_assert_eq(cmd(big, SPINE_CMDLINE_MAX + 1, 'a', out, sizeof(out) / 2, &units),
+	             SPINE_CMD_OK);
+	cr_assert_eq(units, SPINE_CMDLINE_KEPT + 1);
+	big[SPINE_CMDLINE_MAX] = 'x';
+	cr_assert_eq(cmd(big, SPINE_CMDLINE_MAX + 1, 'a', out, sizeof(out) / 2, &units),
+	             SPINE_CMD_TOO_LONG);
 	cr_assert_eq(cmd(big, SPINE_CAP_CMDLINE + 1, 'a', out, sizeof(out) / 2, &units),
 	             SPINE_CMD_TOO_LONG);
 	/* The output buffer: exactly enough, and one unit short. */
@@ -273,6 +294,47 @@ Test(cmdline, length_limits)
 		cr_assert_eq(cmd(big, n, 'b', out, need - 1, &units), SPINE_CMD_TOO_LONG, "n=%zu",
 		             n);
 	}
+}
+
+/* ---- state variable names ------------------------------------------------------ */
+
+Test(state_name, bound_to_the_install)
+{
+	char a[SPINE_STATE_NAME_LEN], b[SPINE_STATE_NAME_LEN];
+	uint8_t other[SPINE_STATE_DIGEST_LEN] = {0};
+
+	spine_state_name('a', ID, a);
+	spine_state_name('b', ID, b);
+	cr_assert_str_eq(a, "SpineSlotA-0123456789abcdef");
+	cr_assert_str_eq(b, "SpineSlotB-0123456789abcdef");
+	other[7] = 1;
+	spine_state_name('a', other, b);
+	cr_assert_str_eq(b, "SpineSlotA-0000000000000001");
+}
+
+static bool stale(const char *name, char slot, const char *keep)
+{
+	return spine_state_name_stale(name, strlen(name), slot, keep);
+}
+
+Test(state_name, what_the_sweep_may_delete)
+{
+	const char *keep = "SpineSlotA-0123456789abcdef";
+
+	cr_assert(stale("SpineSlotA", 'a', keep), "the unbound name of earlier loaders");
+	cr_assert(stale("SpineSlotA-0000000000000001", 'a', keep));
+	cr_assert(!stale(keep, 'a', keep), "the current install's own variable");
+	cr_assert(!stale("SpineSlotB-0000000000000001", 'a', keep), "the other slot's");
+	cr_assert(!stale("SpineSlotB", 'a', keep));
+	cr_assert(!stale("SpineRollbackFloor", 'a', keep), "never the floor");
+	cr_assert(!stale("SpineSlotA-0123456789ABCDEF", 'a', keep), "not a name we write");
+	cr_assert(!stale("SpineSlotA-0123456789abcde", 'a', keep));
+	cr_assert(!stale("SpineSlotA-0123456789abcdef0", 'a', keep));
+	cr_assert(!stale("SpineSlotA_0123456789abcdef", 'a', keep));
+	cr_assert(!stale("SpineSlotAX", 'a', keep));
+	cr_assert(!stale("SpineSlot", 'a', keep));
+	cr_assert(!stale("", 'a', keep));
+	cr_assert(stale("SpineSlotB-0000000000000001", 'b', "SpineSlotB-0123456789abcdef"));
 }
 
 /* ---- PE ---------------------------------------------------------------------- */

@@ -34,13 +34,16 @@ struct ffile {
 
 struct fslot {
 	struct ffile f[NF];
-	bool have_state;
+	bool have_state; /* a variable named state_name exists */
+	char state_name[SPINE_STATE_NAME_LEN];
 	uint8_t state[64];
 	size_t state_len;
 	uint32_t state_attrs;
 	uint64_t state_read_error;
 	uint64_t state_write_error;
 	int state_writes;
+	int sweeps;
+	char swept_keep[SPINE_STATE_NAME_LEN];
 };
 
 struct world {
@@ -117,17 +120,25 @@ static void fk_free(void *ctx, void *p)
 	free(p);
 }
 
-static spine_var_read fk_state_read(void *ctx, char slot, uint8_t buf[SPINE_STATE_LEN], size_t *len,
-                                    uint32_t *attrs, uint64_t *status)
+/* The state name of slot's current install, as the loader must derive it. */
+static void cur_name(char slot, char name[SPINE_STATE_NAME_LEN]);
+
+static spine_var_read fk_state_read(void *ctx, char slot, const char *name,
+                                    uint8_t buf[SPINE_STATE_LEN], size_t *len, uint32_t *attrs,
+                                    uint64_t *status)
 {
 	struct fslot *s = fs(slot);
+	char want[SPINE_STATE_NAME_LEN];
 
 	(void)ctx;
+	cur_name(slot, want);
+	cr_assert_str_eq(name, want, "the loader read another install's variable");
 	if (s->state_read_error) {
 		*status = s->state_read_error;
 		return SPINE_VAR_ERROR;
 	}
-	if (!s->have_state)
+	/* One variable per slot in this store: another name is another install's. */
+	if (!s->have_state || strcmp(name, s->state_name) != 0)
 		return SPINE_VAR_ABSENT;
 	/* As vars.c does: a variable too big for the buffer is reported by size. */
 	if (s->state_len <= SPINE_STATE_LEN)
@@ -137,19 +148,29 @@ static spine_var_read fk_state_read(void *ctx, char slot, uint8_t buf[SPINE_STAT
 	return SPINE_VAR_PRESENT;
 }
 
-static uint64_t fk_state_write(void *ctx, char slot, const uint8_t buf[SPINE_STATE_LEN])
+static uint64_t fk_state_write(void *ctx, char slot, const char *name,
+                               const uint8_t buf[SPINE_STATE_LEN])
 {
 	struct fslot *s = fs(slot);
 
 	(void)ctx;
 	s->state_writes++;
-	if (s->state_write_error)
+	/* A squat (an authenticated variable of root's) holds only its own name. */
+	if (s->state_write_error && (!s->have_state || strcmp(name, s->state_name) == 0))
 		return s->state_write_error;
+	snprintf(s->state_name, sizeof(s->state_name), "%s", name);
 	memcpy(s->state, buf, SPINE_STATE_LEN);
 	s->state_len = SPINE_STATE_LEN;
 	s->state_attrs = SPINE_STATE_ATTRS;
 	s->have_state = true;
 	return 0;
+}
+
+static void fk_state_sweep(void *ctx, char slot, const char *keep)
+{
+	(void)ctx;
+	fs(slot)->sweeps++;
+	snprintf(fs(slot)->swept_keep, sizeof(fs(slot)->swept_keep), "%s", keep);
 }
 
 static spine_var_read fk_floor_read(void *ctx, uint8_t buf[8], size_t *len, uint32_t *attrs,
@@ -176,6 +197,10 @@ static uint64_t fk_floor_write(void *ctx, uint64_t v)
 	if (W.floor_write_error)
 		return W.floor_write_error;
 	W.floor_written = v;
+	W.have_floor = true;
+	W.floor_len = 8;
+	W.floor_attrs = SPINE_FLOOR_ATTRS;
+	spine_floor_encode(v, W.floor);
 	return 0;
 }
 
@@ -221,6 +246,7 @@ static const struct spine_ops ops = {
         .free_buf = fk_free,
         .state_read = fk_state_read,
         .state_write = fk_state_write,
+        .state_sweep = fk_state_sweep,
         .floor_read = fk_floor_read,
         .floor_write = fk_floor_write,
         .floor_delete = fk_floor_delete,
@@ -228,6 +254,14 @@ static const struct spine_ops ops = {
         .status_str = fk_status,
         .note = fk_note,
 };
+
+static void cur_name(char slot, char name[SPINE_STATE_NAME_LEN])
+{
+	uint8_t id[SPINE_STATE_DIGEST_LEN];
+
+	spine_manifest_id(fs(slot)->f[F_SIG].data, fs(slot)->f[F_SIG].len, id);
+	spine_state_name(slot, id, name);
+}
 
 /* ---- building signed slots ------------------------------------------------------- */
 
@@ -380,8 +414,13 @@ Test(slot, a_fresh_slot_boots_and_its_attempt_is_recorded_first)
 	struct spine_slot s = {.slot = 'a'};
 	struct spine_state st;
 	uint8_t id[32];
-	const char *want = "console=ttyS0 panic=-1 spine.slot=a";
+	char want[128], name[SPINE_STATE_NAME_LEN];
 
+	cur_name('a', name);
+	cr_assert_eq(strncmp(name, "SpineSlotA-", 11), 0);
+	cr_assert_eq(strlen(name), 27);
+	snprintf(want, sizeof(want), "console=ttyS0 panic=-1 spine.slot=a spine.state=%s",
+	         name + 11);
 	cr_assert(spine_slot_prepare(&ops, &fl, &s), "%s", s.why);
 	cr_assert_eq(s.version, 5);
 	cr_assert_eq(s.verdict, SPINE_V_BOOT_ATTEMPT);
@@ -401,6 +440,9 @@ Test(slot, a_fresh_slot_boots_and_its_attempt_is_recorded_first)
 	cr_assert_eq(st.good, 0);
 	spine_manifest_id(fs('a')->f[F_SIG].data, fs('a')->f[F_SIG].len, id);
 	cr_assert_eq(memcmp(st.manifest, id, 32), 0);
+	cr_assert_str_eq(fs('a')->state_name, name);
+	cr_assert_eq(fs('a')->sweeps, 1, "a new install sweeps earlier installs' variables");
+	cr_assert_str_eq(fs('a')->swept_keep, name);
 	cr_assert_eq(W.floor_writes, 0, "floor raised for an unproven slot");
 	for (int i = 0; i < NF; i++)
 		cr_assert_eq(fs('a')->f[i].reads, 1, "%s read %d times", fname[i],
@@ -680,6 +722,19 @@ Test(slot, refuses_what_the_verified_files_say)
 	refused('a', 0, "cmdline: not one line of printable ASCII");
 	good_slot('a', "x spine.slot=b\n", "version=1\n");
 	refused('a', 0, "cmdline: already contains spine.slot=");
+	good_slot('a', "x spine.state=0123456789abcdef\n", "version=1\n");
+	refused('a', 0, "cmdline: already contains spine.slot=");
+	good_slot('a', "x y=\"z\n", "version=1\n");
+	refused('a', 0, "cmdline: contains a double quote");
+	{
+		char big[SPINE_CMDLINE_MAX + 3];
+
+		memset(big, 'x', SPINE_CMDLINE_MAX + 1);
+		big[SPINE_CMDLINE_MAX + 1] = '\n';
+		big[SPINE_CMDLINE_MAX + 2] = 0;
+		good_slot('a', big, "version=1\n");
+		refused('a', 0, "cmdline: too long");
+	}
 	good_slot('a', "x\n", "version=1\n");
 	W.alloc_fails = true;
 	refused('a', 0, "cmdline: no memory");
@@ -705,6 +760,7 @@ Test(slot, refuses_a_bad_state_variable)
 	refused('a', 0, "slot state variable: unreadable (device error)");
 	s->state_read_error = 0;
 	s->have_state = true;
+	cur_name('a', s->state_name);
 	s->state_len = 40;
 	s->state_attrs = SPINE_STATE_ATTRS;
 	memcpy(s->state, "SPS0", 4);
@@ -720,6 +776,57 @@ Test(slot, refuses_a_bad_state_variable)
 	refused('a', 0, "slot state variable: wrong size");
 	s->state_len = 40; /* a well-formed state of an earlier install */
 	cr_assert(run('a', 0, NULL));
+}
+
+/* Root in the OS makes the current install's variable unusable: malformed,
+ * or an authenticated variable the loader can neither read as its own nor
+ * overwrite. The slot is refused, and a reinstall (any new SHA512.sig) gets a
+ * new variable name, so the squat does not outlive it. */
+Test(slot, a_squatted_state_does_not_outlive_a_reinstall)
+{
+	struct fslot *s = fs('a');
+	char old[SPINE_STATE_NAME_LEN], why[192];
+
+	cur_name('a', old);
+	snprintf(s->state_name, sizeof(s->state_name), "%s", old);
+	s->have_state = true;
+	s->state_len = 40;
+	s->state_attrs = SPINE_STATE_ATTRS | 0x20; /* time-based authenticated */
+	memcpy(s->state, "SPS1", 4);
+	refused('a', 0, "slot state variable: wrong attributes");
+	s->state_attrs = SPINE_STATE_ATTRS;
+	s->state[5] = 2; /* good=2 */
+	refused('a', 0, "slot state variable: field out of range");
+	s->state_len = 39;
+	refused('a', 0, "slot state variable: wrong size");
+
+	/* Reinstalled: a new SHA512.sig, so a new id and a new name. */
+	good_slot('a', "console=ttyS0 panic=-1 \n", "version=5\n");
+	cr_assert(run('a', 0, why), "%s", why);
+	cr_assert_str_neq(s->state_name, old);
+	cr_assert_str_eq(s->swept_keep, s->state_name);
+}
+
+Test(slot, a_state_the_loader_cannot_write_refuses_until_reinstalled)
+{
+	struct fslot *s = fs('a');
+	char old[SPINE_STATE_NAME_LEN], why[192];
+
+	/* A write-protected (authenticated) variable that reads as absent to
+	 * GetVariable's attribute check would still block every SetVariable. */
+	s->state_write_error = DEV_ERR;
+	cur_name('a', old);
+	cr_assert(!run('a', 0, why));
+	cr_assert_str_eq(why, "cannot record the boot attempt (device error)");
+	snprintf(s->state_name, sizeof(s->state_name), "%s", old);
+	s->have_state = false;
+	good_slot('a', "console=ttyS0 panic=-1 \n", "version=5\n");
+	/* The squat holds only the old name: the new install's write succeeds. */
+	s->have_state = true;
+	s->state_len = 40;
+	s->state_attrs = SPINE_STATE_ATTRS | 0x20;
+	cr_assert(run('a', 0, why), "%s", why);
+	cr_assert_str_neq(s->state_name, old);
 }
 
 Test(slot, refuses_when_the_attempt_cannot_be_recorded)
@@ -752,9 +859,21 @@ Test(slot, floor_load)
 {
 	struct spine_floor_state fl;
 
+	/* None yet: created at 0 before anything boots, so that root in the OS
+	 * never finds the name free. */
 	spine_floor_load(&ops, &fl);
 	cr_assert(fl.ok);
 	cr_assert_eq(fl.value, 0);
+	cr_assert_eq(W.floor_writes, 1);
+	cr_assert(W.have_floor);
+	cr_assert_eq(W.floor_attrs, SPINE_FLOOR_ATTRS);
+	cr_assert_str_eq(W.notes[W.nnotes - 1], "created SpineRollbackFloor = 0");
+	W.have_floor = false;
+	W.floor_write_error = DEV_ERR;
+	spine_floor_load(&ops, &fl);
+	cr_assert(!fl.ok, "booting with the name free leaves the squat window open");
+	cr_assert_str_eq(fl.why, "rollback floor cannot be created (device error)");
+	W.floor_write_error = 0;
 
 	W.have_floor = true;
 	W.floor_len = 8;
@@ -782,8 +901,10 @@ Test(slot, floor_load)
 	spine_floor_load(&ops, &fl);
 	cr_assert(fl.ok);
 	cr_assert_eq(fl.value, 0);
-	cr_assert(!W.have_floor);
-	cr_assert_str_eq(W.notes[W.nnotes - 1], "deleted a malformed SpineRollbackFloor");
+	cr_assert(W.have_floor, "the floor is created again right after the delete");
+	cr_assert_eq(W.floor_attrs, SPINE_FLOOR_ATTRS);
+	cr_assert_str_eq(W.notes[W.nnotes - 2], "deleted a malformed SpineRollbackFloor");
+	cr_assert_str_eq(W.notes[W.nnotes - 1], "created SpineRollbackFloor = 0");
 
 	W.have_floor = true;
 	W.floor_attrs = SPINE_FLOOR_ATTRS;
