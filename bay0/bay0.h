@@ -37,10 +37,18 @@ struct running {
 };
 
 struct watchdog {
-	int fd;           /* -1: none */
-	unsigned timeout; /* seconds the device accepted */
-	int timer_fd;     /* keepalive timerfd in the event loop */
-	bool starved;     /* TEST BUILDS: feeding stopped on purpose */
+	int fd;                /* -1: none */
+	unsigned timeout;      /* seconds the device accepted */
+	int timer_fd;          /* keepalive timerfd in the event loop */
+	bool starved;          /* TEST BUILDS: feeding stopped on purpose */
+	long long last_fed_ms; /* bay0_now_ms() of the last keepalive that took */
+};
+
+/* The slot's probation (health.c): from the personas' start until the slot
+ * is marked good, or the boot is judged unhealthy. */
+struct health {
+	int timer_fd; /* -1 when not armed */
+	bool judged;  /* marked good, skipped, or failed: nothing more to do */
 };
 
 struct bay0 {
@@ -57,6 +65,7 @@ struct bay0 {
 	char slot;          /* 'a', 'b', or 0 if unknown */
 	long long start_ms; /* CLOCK_MONOTONIC: about ms since the kernel began */
 	struct watchdog wd;
+	struct health health;
 	int epfd;
 	int sig_fd;
 	sv_pubkey keys[1]; /* the slot key, compiled in: signs passports */
@@ -94,6 +103,10 @@ int loop_setup(struct bay0 *b);
 int loop_start_personas(struct bay0 *b);
 void loop_run(struct bay0 *b) __attribute__((noreturn));
 void loop_purge_all(struct bay0 *b, const char *why);
+/* health.c */
+int health_start(struct bay0 *b, size_t started);
+void health_deadline(struct bay0 *b);
+void health_persona_gone(struct bay0 *b, const char *name, const char *why);
 /* power.c */
 void power_shutdown(struct bay0 *b, enum conf_power how, const char *why) __attribute__((noreturn));
 void power_fatal(struct bay0 *b, const char *fmt, ...) __attribute__((noreturn))

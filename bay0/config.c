@@ -19,6 +19,7 @@ static void conf_defaults(struct spine_conf *c)
 	memcpy(c->persist_label, "persist", sizeof("persist"));
 	c->persist_required = true;
 	c->shutdown_sec = 10;
+	c->healthy_sec = 20;
 	c->psi_stall_ms = 2000;
 	c->psi_window_ms = 10000;
 }
@@ -104,6 +105,19 @@ static bool label_ok(const char *s)
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* A persona name as passports have it: [a-z][a-z0-9-]*, not ending in '-'. */
+static bool persona_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_NAME_MAX || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
 			return false;
 	return true;
 }
@@ -195,6 +209,18 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 	} else if (!strcmp(k, "shutdown-timeout")) {
 		if (nw != 2 || parse_uint(w[1], 1, 300, &c->shutdown_sec))
 			return fail(err, errlen, "shutdown-timeout: <seconds 1..300>");
+	} else if (!strcmp(k, "healthy-after")) {
+		if (nw != 2 || parse_uint(w[1], 1, 3600, &c->healthy_sec))
+			return fail(err, errlen, "healthy-after: <seconds 1..3600>");
+	} else if (!strcmp(k, "healthy-needs")) {
+		if (nw != 2 || !persona_name_ok(w[1]))
+			return fail(err, errlen, "healthy-needs: one persona name");
+		if (c->nhealthy_needs == CONF_MAX_PERSONAS)
+			return fail(err, errlen, "healthy-needs: too many");
+		for (size_t i = 0; i < c->nhealthy_needs; i++)
+			if (!strcmp(c->healthy_needs[i], w[1]))
+				return fail(err, errlen, "healthy-needs: listed twice");
+		strcpy(c->healthy_needs[c->nhealthy_needs++], w[1]);
 	} else if (!strcmp(k, "test-starve-watchdog")) {
 		/* Accepted only by test builds: a release bay0 refuses a config
 		 * that asks it to stop feeding the watchdog. */

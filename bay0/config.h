@@ -17,6 +17,7 @@
 #define CONF_PATH_MAX 256
 #define CONF_LABEL_MAX 36 /* a GPT partition name: 36 UTF-16 units */
 #define CONF_MAX_FILE 65536
+#define CONF_NAME_MAX 31 /* a persona's name, as in its passport */
 
 enum conf_power { CONF_REBOOT, CONF_POWEROFF };
 
@@ -34,7 +35,13 @@ struct spine_conf {
 	/* PSI: purge a persona whose tasks all stall on memory for psi_stall_ms
 	 * within psi_window_ms (0 = off). */
 	unsigned psi_stall_ms, psi_window_ms;
-	unsigned shutdown_sec;     /* cap on waiting for processes to die */
+	unsigned shutdown_sec; /* cap on waiting for processes to die */
+	/* Health (docs/bay0.md, "Marking the slot good"): the slot is marked
+	 * good once healthy_sec have passed with every needed persona running
+	 * and the watchdog fed. No healthy-needs line: every persona listed. */
+	unsigned healthy_sec;
+	char healthy_needs[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
+	size_t nhealthy_needs;
 	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */
 };
 

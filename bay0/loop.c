@@ -38,7 +38,8 @@ enum ev_kind {
 	EV_LOG,
 	EV_CG_MEM,
 	EV_CG_PIDS,
-	EV_CG_PSI
+	EV_CG_PSI,
+	EV_HEALTH
 };
 
 static uint64_t ev(enum ev_kind k, size_t i)
@@ -321,6 +322,9 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	}
 	log_line("persona %s purged: %s", r->p.pp.name, why);
 	persona_release(&r->p);
+	/* Last: a needed persona gone during the slot's probation may end in a
+	 * reboot, which purges the others. */
+	health_persona_gone(b, r->p.pp.name, why);
 }
 
 static void persona_exited(struct bay0 *b, struct running *r, const siginfo_t *si)
@@ -542,6 +546,8 @@ void loop_run(struct bay0 *b)
 	if (watchdog_timer(b))
 		power_fatal(b, "watchdog timer: %s", strerror(errno));
 	(void)watchdog_feed(b);
+	if (b->health.timer_fd >= 0 && ep_add(b, b->health.timer_fd, ev(EV_HEALTH, 0)))
+		power_fatal(b, "slot health timer: %s", strerror(errno));
 	/* Children that exited before now are reaped at once. */
 	reap_all(b);
 	for (;;) {
@@ -588,6 +594,9 @@ void loop_run(struct bay0 *b)
 			case EV_CG_PSI:
 				if (r->psi_fd >= 0)
 					purge(b, r, "memory pressure");
+				break;
+			case EV_HEALTH:
+				health_deadline(b);
 				break;
 			}
 		}

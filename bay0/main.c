@@ -114,25 +114,6 @@ static void pin_core0(struct bay0 *b)
 	log_line("pinned to core 0");
 }
 
-static void mark_slot_good(struct bay0 *b)
-{
-	int r;
-
-	if (b->contained) {
-		log_line("slot: skipped (contained)");
-		return;
-	}
-	r = mount_efivarfs();
-	if (!r)
-		r = slot_mark_good(BAY0_EFIVARS, "/proc/cmdline", &b->slot);
-	/* Not fatal: an unmarked slot only keeps counting tries, and the
-	 * loader falls back to the other slot when they run out. */
-	if (r)
-		log_err(r, "slot: not marked good");
-	else
-		log_line("slot %c marked good", b->slot);
-}
-
 static void setup_env(struct bay0 *b)
 {
 	b->env.cgroup_root = BAY0_CGROUP;
@@ -182,8 +163,7 @@ int main(void)
 	pin_core0(&b);
 	step(&b, keys_load(&b), "load the trusted key");
 	setup_env(&b);
-	loop_start_personas(&b);
-	mark_slot_good(&b);
+	step(&b, health_start(&b, (size_t)loop_start_personas(&b)), "slot health timer");
 	log_line("ready");
 	loop_run(&b);
 }

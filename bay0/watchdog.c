@@ -87,5 +87,6 @@ int watchdog_feed(struct bay0 *b)
 		return 0;
 	if (ioctl(b->wd.fd, WDIOC_KEEPALIVE, &dummy) < 0)
 		return -errno;
+	b->wd.last_fed_ms = bay0_now_ms();
 	return 0;
 }

@@ -92,12 +92,20 @@ $(SP)/test/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/test.conf
 $(SP)/starve/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/starve.conf
 	@mkdir -p $(@D)
 	cat $^ >$@
+$(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
+	@mkdir -p $(@D)
+	cat $^ >$@
 
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
 	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)
+# The crash Spine: a release bay0 whose one persona exits at once.
+$(SP)/crash/initrd.img: $(SPINE_BAY0) $(SP)/crash/spine.conf $(SP)/test/pvm.erofs \
+		$(SP)/test/crash.passport $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0) -c $(SP)/crash/spine.conf -k $(KERNEL_DIR) \
+		-I $(SP)/test/pvm.erofs -I $(SP)/test/crash.passport
 $(SP)/starve/initrd.img: $(SPINE_BAY0_TEST) $(SP)/starve/spine.conf $(SP)/test/pvm.erofs \
 		$(SP)/test/xa.passport $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
@@ -115,6 +123,7 @@ $(eval $(call spine_slot,spine-b,$(SP)/default/initrd.img))
 $(eval $(call spine_slot,spine-test-a,$(SP)/test/initrd.img))
 $(eval $(call spine_slot,spine-test-b,$(SP)/test/initrd.img))
 $(eval $(call spine_slot,spine-starve-a,$(SP)/starve/initrd.img))
+$(eval $(call spine_slot,spine-crash-a,$(SP)/crash/initrd.img))
 
 $(B)/esp/spine.img: $(SPINEBOOT_EFI) $(B)/slots/spine-a/SHA512.sig $(B)/slots/spine-b/SHA512.sig image/mkesp.sh
 	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-a -b $(B)/slots/spine-b
@@ -126,10 +135,17 @@ $(B)/esp/spine-test.img: $(SPINEBOOT_EFI) $(B)/slots/spine-test-a/SHA512.sig \
 $(B)/esp/spine-starve.img: $(SPINEBOOT_EFI) $(B)/slots/spine-starve-a/SHA512.sig image/mkesp.sh
 	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-starve-a
 
+# The crash ESP: A never gets healthy; B is the loader-test slot that marks
+# itself good and powers off (image/image.mk), which ends the run.
+$(B)/esp/spine-crash.img: $(SPINEBOOT_EFI) $(B)/slots/spine-crash-a/SHA512.sig \
+		$(B)/slots/default-b/SHA512.sig image/mkesp.sh
+	image/mkesp.sh -o $@ -l $(SPINEBOOT_EFI) -a $(B)/slots/spine-crash-a -b $(B)/slots/default-b
+
 $(SP)/persist.img: image/spine/mkpersist.sh | deps
 	image/spine/mkpersist.sh -o $@
 
-SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.img
+SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.img \
+	$(B)/esp/spine-crash.img
 ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img
 
 # --- targets
@@ -162,8 +178,9 @@ ifeq ($(VM_BAY0_BOOT),slot)
 VM_BAY0_INPUTS := $(B)/slots/spine-test-a/SHA512.sig $(B)/slots/spine-starve-a/SHA512.sig
 VM_BAY0_ARGS   := --slot $(B)/slots/spine-test-a --starve-slot $(B)/slots/spine-starve-a
 else
-VM_BAY0_INPUTS := $(B)/esp/spine-test.img $(B)/esp/spine-starve.img
-VM_BAY0_ARGS   := --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-starve.img
+VM_BAY0_INPUTS := $(B)/esp/spine-test.img $(B)/esp/spine-starve.img $(B)/esp/spine-crash.img
+VM_BAY0_ARGS   := --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-starve.img \
+	--crash-esp $(B)/esp/spine-crash.img
 endif
 
 CHECKS += check-vm-bay0

@@ -28,6 +28,8 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_str_eq(c.persist_label, "persist");
 	cr_assert(c.persist_required);
 	cr_assert_eq(c.shutdown_sec, 10);
+	cr_assert_eq(c.healthy_sec, 20);
+	cr_assert_eq(c.nhealthy_needs, 0);
 	cr_assert_eq(c.psi_stall_ms, 2000);
 	cr_assert_eq(c.psi_window_ms, 10000);
 	cr_assert_eq(c.starve_after_sec, 0);
@@ -49,6 +51,9 @@ Test(bay0_config, full_file)
 	                "on-sigterm reboot\n"
 	                "persist spine-persist optional\n"
 	                "shutdown-timeout 5\n"
+	                "healthy-after 7\n"
+	                "healthy-needs web\n"
+	                "healthy-needs work-2\n"
 	                "memory-pressure-purge 150 1000\n";
 
 	cr_assert_eq(parse(s, false, &c, &line), 0);
@@ -64,6 +69,9 @@ Test(bay0_config, full_file)
 	cr_assert_str_eq(c.persist_label, "spine-persist");
 	cr_assert(!c.persist_required);
 	cr_assert_eq(c.shutdown_sec, 5);
+	cr_assert_eq(c.healthy_sec, 7);
+	cr_assert_eq(c.nhealthy_needs, 2);
+	cr_assert_str_eq(c.healthy_needs[1], "work-2");
 	cr_assert_eq(c.psi_stall_ms, 150);
 	cr_assert_eq(c.psi_window_ms, 1000);
 }
@@ -111,6 +119,15 @@ Test(bay0_config, refusals_name_the_line)
 	        {"persist bad/label\n", 1},
 	        {"persist 0123456789012345678901234567890123456\n", 1}, /* 37 chars */
 	        {"shutdown-timeout 0\n", 1},
+	        {"healthy-after 0\n", 1},
+	        {"healthy-after 3601\n", 1},
+	        {"healthy-after\n", 1},
+	        {"healthy-needs Web\n", 1},
+	        {"healthy-needs web-\n", 1},
+	        {"healthy-needs 9web\n", 1},
+	        {"healthy-needs web work\n", 1},
+	        {"healthy-needs a23456789012345678901234567890123\n", 1}, /* 32 chars */
+	        {"healthy-needs web\nhealthy-needs web\n", 2},
 	        {"module ext4", 1},             /* no final newline */
 	        {"module ext4\r\n", 1},         /* control character */
 	        {"module \xc3\xa9\n", 1},       /* non-ASCII */

@@ -24,6 +24,9 @@
 #     stops feeding the watchdog; the machine must reset without bay0's
 #     help, and the /persist disk must then look unclean (the control that
 #     shows check 1 can fail).
+#  3. The crash Spine (build/esp/spine-crash.img, with --crash-esp): slot A's
+#     only persona exits at once, so bay0 never marks A good and reboots;
+#     the loader must try A exactly its 3 times, then boot B.
 #
 # One line per case: PASS/FAIL/SKIP. Exit status 1 if anything failed.
 # Serial logs: build/vm-bay0/boot1.log, boot2.log.
@@ -36,11 +39,12 @@ if [ -z "${VM_BAY0_COPY:-}" ]; then
 	VM_BAY0_COPY=1 exec bash build/vm-bay0/run-copy.sh "$@"
 fi
 
-boot1= boot2= persist= cpus=4
+boot1= boot2= boot3= persist= cpus=4
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) boot1=esp:$2 && shift ;;
 	--starve-esp) boot2=esp:$2 && shift ;;
+	--crash-esp) boot3=$2 && shift ;;
 	--slot) boot1=slot:$2 && shift ;;
 	--starve-slot) boot2=slot:$2 && shift ;;
 	--persist) persist=$2 && shift ;;
@@ -294,8 +298,8 @@ fi
 # (docs/interfaces.md); a direct boot has no spine.slot= to mark.
 case $boot1 in
 esp:*)
-	if grep -aqE '^bay0: slot a marked good' "$p1" && grep -aqE '^spineboot: booting slot a ' "$p1"; then
-		pass "spineboot booted slot a and bay0 marked it good"
+	if grep -aqE '^bay0: slot a marked good \(healthy for 5 s\)' "$p1" && grep -aqE '^spineboot: booting slot a ' "$p1"; then
+		pass "spineboot booted slot a and bay0 marked it good once xa and brief had run 5 s"
 	else
 		fail "slot a: $(grep -aE '^spineboot: |^bay0: slot' "$p1" | tr '\n' ';')"
 	fi
@@ -396,5 +400,30 @@ if extract_fs "$disk2" "$fs2"; then
 	fi
 fi
 
-echo "vm-bay0: $nfail failure(s); VM time: boot 1 ${end1##*seconds=} s, boot 2 $(grep -oE 'seconds=[0-9.]+' "$out/boot2.harness" | tail -n 1 | cut -d= -f2) s"
+# ---------------------------------------------------------------- boot 3
+# A Spine whose personas crash at once must use its tries (docs/bay0.md,
+# "Marking the slot good"): A A A, then B (the loader-test slot, which marks
+# itself good and powers off).
+t3=
+if [ -n "$boot3" ]; then
+	log3=$out/boot3.log
+	rm -f "$log3"
+	echo "vm-bay0: boot 3: crash Spine (log $log3)"
+	hrc=0
+	bash "$harness" --esp "$boot3" --watchdog --max-boots 5 --timeout 300 --log "$log3" \
+		-- -smp "$cpus" >"$out/boot3.harness" 2>&1 || hrc=$?
+	p3=$out/boot3.plain
+	plain "$log3" >"$p3"
+	t3=$(grep -oE 'seconds=[0-9.]+' "$out/boot3.harness" | tail -n 1 | cut -d= -f2)
+	order=$(sed -n 's/^spineboot: booting slot \([ab]\) .*/\1/p' "$p3" | tr '\n' ' ')
+	unhealthy=$(grep -acE '^bay0: slot: not healthy \(needed persona crash ended before 5 s: exited status 2\): rebooting' "$p3" || true)
+	if [ "$order" = "a a a b " ] && [ "$unhealthy" = 3 ] && ! grep -aqE '^bay0: slot a marked good' "$p3" &&
+		grep -aqE '^testinit: slot b marked good' "$p3" && [ "$hrc" = 0 ]; then
+		pass "a Spine whose persona crashes at once is never marked good: bay0 rebooted 3 times, A used its 3 tries, then B booted"
+	else
+		fail "crash Spine: boots [$order], $unhealthy unhealthy reboots, harness exit $hrc; $(grep -aE '^bay0: slot|^spineboot: slot' "$p3" | head -n 4 | tr '\n' ';')"
+	fi
+fi
+
+echo "vm-bay0: $nfail failure(s); VM time: boot 1 ${end1##*seconds=} s, boot 2 $(grep -oE 'seconds=[0-9.]+' "$out/boot2.harness" | tail -n 1 | cut -d= -f2) s${t3:+, boot 3 $t3 s}"
 [ "$nfail" = 0 ]
