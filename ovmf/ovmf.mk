@@ -1,7 +1,7 @@
 # ovmf/: the QEMU + OVMF (+ swtpm) harness (ovmf/run.sh, docs/harness.md),
 # `make boot`, the boot bench, and the loader scenario tests.
 
-DEPS_PKGS += qemu-system-x86 ovmf swtpm swtpm-tools systemd-boot-efi coreutils
+DEPS_PKGS += qemu-system-x86 ovmf swtpm swtpm-tools systemd-boot-efi coreutils efitools openssl xxd
 
 include tests/vm/vm.mk
 

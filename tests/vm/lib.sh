@@ -12,6 +12,8 @@ KERNEL=${KERNEL:-$B/kernel/vmlinuz}
 INITRD=${INITRD:-$B/initrd/testinit.img}
 SPINEBOOT=${SPINEBOOT:-$B/efi/spineboot.efi}
 SPINE_PCR=${SPINE_PCR:-$B/spine-pcr}
+TESTINIT=${TESTINIT:-$B/tests/testinit}
+KERNEL_DIR=${KERNEL_DIR:-$B/kernel}
 SLOT_SEC=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
 SLOT_PUB=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
 # Per boot: OVMF + loader + kernel to testinit take 10-15 s here (TCG);
@@ -89,6 +91,18 @@ count() { lines | grep -Ec "^$1" || true; }
 guest_cmdline() { lines | sed -n 's/^testinit: cmdline=//p' | sed -n "${1:-1}p"; }
 # The signed cmdline of a slot folder, as the loader passes it on.
 signed_cmdline() { tr -d '\n' <"$1/cmdline"; }
+# The hex suffix of a slot install's state variable: the first 8 bytes of
+# SHA-512(SHA512.sig) (docs/boot.md, "Attempts, good and the rollback floor").
+state_hex() { sha512sum "$1/SHA512.sig" | cut -c1-16; }
+# What the guest's /proc/cmdline must be for slot folder $1 booted as $2.
+marked_cmdline() { echo "$(signed_cmdline "$1") spine.slot=$2 spine.state=$(state_hex "$1")"; }
+# resign DIR: sign whatever the four files of a slot folder now hold, with
+# no check of the cmdline rules (mkslot.sh refuses what a test may need).
+resign() {
+	(cd "$1" && sha512sum --tag vmlinuz initrd.img cmdline slot.conf) >"$1.list" &&
+		rm -f "$1/SHA512.sig" &&
+		signify-openbsd -S -e -s "$SLOT_SEC" -m "$1.list" -x "$1/SHA512.sig" && rm "$1.list"
+}
 # The reason spineboot gave for refusing slot X.
 refusal() { lines | sed -n "s/^spineboot: slot $1: refused: //p" | head -n 1; }
 # The slot spineboot chose, in order, one per boot: "a b b".

@@ -31,10 +31,10 @@ case_good_a() {
 	local e want got
 	e=$(esp good -a "$GOOD_A" -b "$GOOD_B") || return
 	boot good --esp "$e" --until '^testinit: action='
-	want="$(signed_cmdline "$GOOD_A") spine.slot=a"
+	want=$(marked_cmdline "$GOOD_A" a)
 	got=$(guest_cmdline)
 	if [ "$(booted)" = a ] && [ "$got" = "$want" ]; then
-		pass "good A boots A; guest /proc/cmdline is the signed cmdline + ' spine.slot=a'"
+		pass "good A boots A; guest /proc/cmdline is the signed cmdline + ' spine.slot=a spine.state=$(state_hex "$GOOD_A")'"
 	else
 		fail "good A boots A with the signed cmdline" "got cmdline [$got], want [$want]; $(why)"
 	fi
@@ -156,7 +156,7 @@ case_loadoptions() {
 	printf 'FS0:\r\n\\EFI\\spine\\spineboot.efi init=/bin/sh\r\n' >"$B/vm/startup.nsh"
 	e=$(esp loadoptions -a "$GOOD_A" -b "$GOOD_B" -N -n "$B/vm/startup.nsh") || return
 	boot loadoptions --esp "$e" --until '^testinit: action='
-	want="$(signed_cmdline "$GOOD_A") spine.slot=a"
+	want=$(marked_cmdline "$GOOD_A" a)
 	got=$(guest_cmdline)
 	if ! lines | grep -q 'spineboot.efi init=/bin/sh'; then
 		fail "LoadOptions from startup.nsh ignored" "the shell never ran startup.nsh; $(why)"
@@ -247,8 +247,8 @@ case_rollback() {
 
 # 7b. The same, with root on the running system attacking the floor: each
 #    boot of version 5 tries to plant SpineRollbackFloor=0 through efivarfs.
-#    Before the floor exists the plant may succeed (the loader must then
-#    discard it); once the floor is set it must fail; either way version 4
+#    The loader creates the floor before its first handoff, so the plant
+#    fails on the first boot already, and on every later one; version 4
 #    stays refused.
 case_rollback_os() {
 	local a5 a4 b e5 e4 vars=$B/vm/rollback-os.vars r p1 p2
@@ -269,8 +269,8 @@ case_rollback_os() {
 		fail "rollback against root" "second boot of version 5 (after the plant: $p1); $(why)"
 		return
 	fi
-	if [ "$p2" = ok ]; then
-		fail "rollback against root" "the OS wrote SpineRollbackFloor after the loader set it"
+	if [ "$p1" = ok ] || [ "$p2" = ok ]; then
+		fail "rollback against root" "the OS wrote SpineRollbackFloor (first boot: $p1; second: $p2)"
 		return
 	fi
 	boot rollback-os-3 --esp "$e4" --vars "$vars" --until '^spineboot: booting slot'
@@ -308,9 +308,172 @@ case_pcr() {
 	fi
 }
 
+# 9. Root in the OS against the loader's state (docs/boot.md, "What root in
+#    the OS can do to the loader's state"). The attacks are prepared on the
+#    host and carried in a loader-test initrd: /squat/<efivarfs name> holds
+#    attributes and data, which testinit.squat=1 writes as root. An
+#    authenticated variable is signed with a throw-away key: once it exists,
+#    only that key can change or delete it.
+SQUAT_GUID=46adc6b9-827e-40ec-be2a-a69f042b8f50
+SQUAT_TIME="2026-01-01 00:00:00"
+# squat_auth NAME DATAFILE OUT: an efivarfs image of an authenticated NAME.
+squat_auth() {
+	local k=$B/vm/squat-key
+	if [ ! -f "$k.crt" ]; then
+		openssl req -new -x509 -newkey rsa:2048 -nodes -keyout "$k.key" -out "$k.crt" \
+			-subj /CN=squatter -days 3650 2>/dev/null || return
+	fi
+	sign-efi-sig-list -g "$SQUAT_GUID" -t "$SQUAT_TIME" -k "$k.key" -c "$k.crt" "$1" "$2" \
+		"$3.auth" >/dev/null || return
+	{ printf '\x27\x00\x00\x00' && cat "$3.auth"; } >"$3" && rm "$3.auth"
+}
+# squat_initrd NAME FILE...: the test initrd with each FILE at /squat/.
+squat_initrd() {
+	local name=$1 f args=()
+	shift
+	for f in "$@"; do args+=(-f "$f:/squat/$(basename "$f")"); done
+	image/mkinitrd.sh -o "$B/initrd/vm-squat-$name.img" -i "$TESTINIT" -k "$KERNEL_DIR" \
+		-m efivarfs -m i6300esb "${args[@]}" >&2 && echo "$B/initrd/vm-squat-$name.img"
+}
+# A slot state as the loader writes it: SPS1, tries_left, good, 0 0, the id.
+state_bytes() {
+	printf 'SPS1' && printf '%02x%02x0000' "$2" "$3" | xxd -r -p &&
+		sha512sum "$1/SHA512.sig" | cut -c1-64 | xxd -r -p
+}
+
+# 9a. The floor. Control: on a machine spineboot has never booted, root
+#     squats SpineRollbackFloor as an authenticated variable (the kernel
+#     booted without the loader); the loader then can neither use nor delete
+#     it, and refuses every slot. With the loader, the floor exists before
+#     the first handoff, so the same squat from the first booted OS fails and
+#     the next boot is normal.
+case_floor_squat() {
+	local d=$B/vm/floor-squat f ini a e vars=$B/vm/floor-squat.vars ctl=$B/vm/floor-squat-ctl.vars
+	mkdir -p "$d" && head -c 8 /dev/zero >"$d/zero" &&
+		squat_auth SpineRollbackFloor "$d/zero" "$d/SpineRollbackFloor-$SQUAT_GUID" &&
+		ini=$(squat_initrd floor "$d/SpineRollbackFloor-$SQUAT_GUID") &&
+		a=$(slot floor-squat-a -i "$ini" -c "$CMDLINE_BASE testinit.squat=1") &&
+		e=$(esp floor-squat -a "$a" -b "$GOOD_B") || return
+	rm -f "$vars" "$ctl"
+	boot floor-squat-ctl --kernel "$KERNEL" --initrd "$ini" --vars "$ctl" \
+		--append "$CMDLINE_BASE testinit.squat=1" --until '^testinit: action='
+	f=$(lines | sed -n "s/^testinit: squat SpineRollbackFloor-$SQUAT_GUID: //p" | head -n 1)
+	if [ "$f" != ok ]; then
+		fail "floor squat" "control: the squat on a fresh store did not take ($f); $(why)"
+		return
+	fi
+	boot floor-squat-ctl2 --esp "$e" --vars "$ctl"
+	if [ "$end" != poweroff ] || [ -n "$(booted)" ] ||
+		! refusal a | grep -q 'rollback floor variable malformed and not deletable'; then
+		fail "floor squat" "control: a squatted floor did not stop the loader; $(why)"
+		return
+	fi
+	boot floor-squat-1 --esp "$e" --vars "$vars" --until '^testinit: action='
+	f=$(lines | sed -n "s/^testinit: squat SpineRollbackFloor-$SQUAT_GUID: //p" | head -n 1)
+	if [ "$(booted)" != a ] || ! has 'spineboot: created SpineRollbackFloor = 0' ||
+		[ -z "$f" ] || [ "$f" = ok ]; then
+		fail "floor squat" "first boot: the loader did not create the floor first, or the squat took ($f); $(why)"
+		return
+	fi
+	boot floor-squat-2 --esp "$e" --vars "$vars" --until '^testinit: action='
+	if [ "$(booted)" = a ] && ! has 'spineboot: created SpineRollbackFloor' &&
+		! has 'spineboot: slot a: refused'; then
+		pass "floor squat: refused from the first booted OS ($f), next boot normal; control: the same squat before the loader's first boot stops every slot"
+	else
+		fail "floor squat: the second boot" "$(why)"
+	fi
+}
+
+# 9b. A's state variable, made unusable by root in the OS booted from B:
+#     authenticated (root's key), good=2, or the wrong size. A is refused
+#     with the reason; the same A reinstalled (a new SHA512.sig: here one
+#     more word on its cmdline) has another state name and boots.
+state_squat_case() {
+	local kind=$1 what=$2 reason=$3 d=$B/vm/state-squat-$1 a a2 b ini name e1 e2 e3
+	local vars=$B/vm/state-squat-$1.vars r
+	mkdir -p "$d" && rm -f "$d"/SpineSlot* && a=$(slot "squat-$kind-a") &&
+		a2=$(slot "squat-$kind-a2" -c "$CMDLINE_BASE testinit.reinstalled=1") &&
+		name=SpineSlotA-$(state_hex "$a")-$SQUAT_GUID || return
+	case $kind in
+	auth) state_bytes "$a" 3 0 >"$d/state" && squat_auth "${name%-"$SQUAT_GUID"}" "$d/state" "$d/$name" ;;
+	good2) { printf '\x07\x00\x00\x00' && state_bytes "$a" 3 2; } >"$d/$name" ;;
+	size) { printf '\x07\x00\x00\x00' && state_bytes "$a" 3 0 | head -c 39; } >"$d/$name" ;;
+	esac || return
+	ini=$(squat_initrd "state-$kind" "$d/$name") &&
+		b=$(slot "squat-$kind-b" -i "$ini" -c "$CMDLINE_BASE testinit.squat=1 testinit.good=1") &&
+		e1=$(esp "squat-$kind-1" -b "$b") && e2=$(esp "squat-$kind-2" -a "$a" -b "$b") &&
+		e3=$(esp "squat-$kind-3" -a "$a2" -b "$b") || return
+	rm -f "$vars"
+	boot "squat-$kind-1" --esp "$e1" --vars "$vars" --until '^testinit: action='
+	if [ "$(booted)" != b ] || ! has "testinit: squat $name: ok"; then
+		fail "$what" "B's OS did not write $name; $(why)"
+		return
+	fi
+	boot "squat-$kind-2" --esp "$e2" --vars "$vars" --until '^testinit: action='
+	r=$(refusal a)
+	if [ "$(booted)" != b ] || [ "$r" != "$reason" ]; then
+		fail "$what" "A not refused with '$reason'; $(why)"
+		return
+	fi
+	boot "squat-$kind-3" --esp "$e3" --vars "$vars" --until '^testinit: action='
+	if [ "$(booted)" = a ] && [ "$(guest_cmdline)" = "$(marked_cmdline "$a2" a)" ] &&
+		has "spineboot: (deleted|cannot delete) stale ${name%-"$SQUAT_GUID"}"; then
+		pass "$what: A refused ($r); reinstalled, A boots under a new state name ($(lines | grep -Eo 'spineboot: (deleted|cannot delete) stale .*' | head -n 1 | cut -d' ' -f2-))"
+	else
+		fail "$what: the reinstalled A boots" "$(why)"
+	fi
+}
+case_state_squat_auth() {
+	state_squat_case auth "A's state squatted as an authenticated variable" \
+		"slot state variable: wrong attributes"
+}
+case_state_squat_good2() {
+	state_squat_case good2 "A's state rewritten with good=2" \
+		"slot state variable: field out of range"
+}
+case_state_squat_size() {
+	state_squat_case size "A's state rewritten 39 bytes long" "slot state variable: wrong size"
+}
+
+# 10. The cmdline the kernel keeps: the longest signed line mkslot.sh
+#     accepts (2005 bytes) reaches the guest whole, marker included (2047
+#     bytes); one byte more, and an unbalanced '"', are refused by the loader
+#     (the slots are signed by hand: mkslot.sh refuses both itself).
+case_cmdline_max() {
+	local a e pad want got
+	pad=$(head -c $((2005 - ${#CMDLINE_BASE} - 14)) /dev/zero | tr '\0' x)
+	a=$(slot cmdline-max -c "$CMDLINE_BASE testinit.pad=$pad") &&
+		e=$(esp cmdline-max -a "$a" -b "$GOOD_B") || return
+	boot cmdline-max --esp "$e" --until '^testinit: action='
+	want=$(marked_cmdline "$a" a)
+	got=$(guest_cmdline)
+	if [ "$(booted)" != a ] || [ ${#want} != 2047 ] || [ "$got" != "$want" ]; then
+		fail "2005-byte cmdline kept whole" "got ${#got} bytes [${got: -60}], want ${#want}; $(why)"
+		return
+	fi
+	pass "a 2005-byte signed cmdline reaches the guest whole: 2047 bytes, marker last"
+}
+case_cmdline_long() {
+	local a
+	a=$(copy_slot "$GOOD_A" cmdline-long) &&
+		printf '%s testinit.pad=%s\n' "$CMDLINE_BASE" \
+			"$(head -c $((2006 - ${#CMDLINE_BASE} - 14)) /dev/zero | tr '\0' x)" >"$a/cmdline" &&
+		[ "$(tr -d '\n' <"$a/cmdline" | wc -c)" = 2006 ] && resign "$a" || return
+	expect_b "$a" cmdline-long "A's signed cmdline is 2006 bytes" '^cmdline: too long$'
+}
+case_cmdline_quote() {
+	local a
+	a=$(copy_slot "$GOOD_A" cmdline-quote) &&
+		printf '%s testinit.x="y\n' "$CMDLINE_BASE" >"$a/cmdline" && resign "$a" || return
+	expect_b "$a" cmdline-quote "A's signed cmdline has an unbalanced '\"'" \
+		'^cmdline: contains a double quote$'
+}
+
 # Longest first: with two at a time, the short refusal cases then fill the
 # gaps instead of one long counting run finishing alone.
-CASES=(count_good count_hang count_panic count_reboot rollback_os rollback pcr good_a loadoptions
+CASES=(count_good count_hang count_panic count_reboot floor_squat rollback_os rollback
+	state_squat_auth state_squat_good2 state_squat_size pcr good_a loadoptions
+	cmdline_max cmdline_long cmdline_quote
 	flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
 	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot sig_oversized
 	kernel_not_pe both_bad)
@@ -336,7 +499,7 @@ done
 }
 
 missing=
-for f in "$SPINEBOOT" "$KERNEL" "$INITRD" "$SLOT_SEC" "$SLOT_PUB"; do
+for f in "$SPINEBOOT" "$KERNEL" "$INITRD" "$SLOT_SEC" "$SLOT_PUB" "$TESTINIT"; do
 	[ -f "$f" ] || missing="$missing $f"
 done
 if [ -n "$missing" ]; then
