@@ -112,6 +112,21 @@ refuses "mkslot with tries=16" \
 	image/mkslot.sh -o "$w/t" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c x -v 1 -t 16
 refuses "mkslot with a two-line cmdline" \
 	image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c $'a\nb' -v 1
+refuses "mkslot with a '\"' in the cmdline" \
+	image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c 'a="b c' -v 1
+refuses "mkslot with spine.state= in the cmdline" \
+	image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c 'x spine.state=0' -v 1
+refuses "mkslot with a tab in the cmdline" \
+	image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c $'a\tb' -v 1
+long=$(head -c 2006 /dev/zero | tr '\0' x)
+refuses "mkslot with a 2006-byte cmdline" \
+	image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c "$long" -v 1
+if image/mkslot.sh -o "$w/c" -k "$KERNEL_DIR/vmlinuz" -i "$INITRD" -c "${long:1}" -v 1 \
+	>/dev/null 2>&1 && [ "$(wc -c <"$w/c/cmdline")" = 2006 ]; then
+	pass "mkslot takes a 2005-byte cmdline (2047 bytes with the loader's marker)"
+else
+	fail "mkslot refuses a 2005-byte cmdline"
+fi
 
 # 6. The ESP holds the loader twice and each slot file byte for byte; -N
 #    leaves out BOOTX64.EFI.
