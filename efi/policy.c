@@ -272,7 +272,7 @@ const char *spine_cmdline_result_str(spine_cmdline_result r)
 	case SPINE_CMD_BAD_BYTE:
 		return "not one line of printable ASCII";
 	case SPINE_CMD_HAS_SLOT:
-		return "already contains spine.slot=";
+		return "already contains spine.slot= or spine.state=";
 	case SPINE_CMD_TOO_LONG:
 		return "too long";
 	case SPINE_CMD_QUOTE:

@@ -721,9 +721,9 @@ Test(slot, refuses_what_the_verified_files_say)
 	good_slot('a', "x\ty\n", "version=1\n");
 	refused('a', 0, "cmdline: not one line of printable ASCII");
 	good_slot('a', "x spine.slot=b\n", "version=1\n");
-	refused('a', 0, "cmdline: already contains spine.slot=");
+	refused('a', 0, "cmdline: already contains spine.slot= or spine.state=");
 	good_slot('a', "x spine.state=0123456789abcdef\n", "version=1\n");
-	refused('a', 0, "cmdline: already contains spine.slot=");
+	refused('a', 0, "cmdline: already contains spine.slot= or spine.state=");
 	good_slot('a', "x y=\"z\n", "version=1\n");
 	refused('a', 0, "cmdline: contains a double quote");
 	{
