@@ -61,18 +61,22 @@ include image/spine/spine.mk
 include ovmf/ovmf.mk
 include tests/tests.mk
 
-.PHONY: all check fuzz bench deps clean boot format check-format
+.PHONY: all all-targets check fuzz bench deps clean boot format check-format
 
-all: $(ALL_TARGETS) | deps
+# deps first, then the build: an order-only prerequisite listed beside the
+# targets would be made after them, too late on a fresh machine.
+all: | deps
+	@$(MAKE) --no-print-directory all-targets
+all-targets: $(ALL_TARGETS)
 
 # Runs every check even when one fails, then prints the totals and fails if
 # any check failed (tests/run-checks.sh).
 check: | deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all-targets
 	@tests/run-checks.sh $(CHECKS)
 
 bench: | deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all-targets
 	@set -e; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b; done
 
 # Install only what is missing, so a machine that has everything never calls apt.

@@ -1,5 +1,5 @@
-/* libFuzzer: the kernel command line's spine.slot= and the slot state update
- * (bay0/slot.c). */
+/* libFuzzer: the loader's marker on the kernel command line (spine.slot=,
+ * spine.state=) and the slot state update (bay0/slot.c). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +19,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (r != 0 && r != -ENOENT && r != -EINVAL)
 		__builtin_trap();
+	{
+		char name[SLOT_NAME_LEN];
+
+		memset(name, 'z', sizeof(name));
+		r = slot_state_name((const char *)data, size, &slot, name);
+		/* Only a name of our own form ever comes out: efivarfs is asked
+		 * for nothing else. */
+		if (r == 0) {
+			if (strncmp(name, "SpineSlot", 9) || (name[9] != 'A' && name[9] != 'B') ||
+			    name[10] != '-' || name[27] != 0 ||
+			    strspn(name + 11, "0123456789abcdef") != 16)
+				__builtin_trap();
+		} else if (r != -ENOENT && r != -EINVAL) {
+			__builtin_trap();
+		}
+	}
 	if (size >= SLOT_VAR_LEN) {
 		memcpy(v, data, SLOT_VAR_LEN);
 		memcpy(before, v, SLOT_VAR_LEN);
