@@ -497,13 +497,23 @@ bool spine_floor_allows(uint64_t floor, uint32_t version)
 	return (uint64_t)version >= floor;
 }
 
-bool spine_floor_raise(uint64_t floor, uint32_t version, spine_verdict v, uint64_t *new_floor)
+bool spine_floor_raise(uint64_t floor, uint32_t version, spine_verdict v, bool other_ok,
+                       uint32_t other_version, uint64_t *new_floor)
 {
+	uint64_t target = version;
+
 	/* Only a slot the running system has vouched for moves the floor: raising
 	 * it for an unproven slot would leave nothing to fall back to. */
-	if (v != SPINE_V_BOOT_GOOD || (uint64_t)version <= floor)
+	if (v != SPINE_V_BOOT_GOOD)
 		return false;
-	*new_floor = version;
+	/* The other slot is the fallback (after an update, the previous good
+	 * version): the floor stops at it. One already below the floor is
+	 * refused anyway and holds nothing up. */
+	if (other_ok && (uint64_t)other_version >= floor && other_version < target)
+		target = other_version;
+	if (target <= floor)
+		return false;
+	*new_floor = target;
 	return true;
 }
 

@@ -215,9 +215,15 @@ void spine_floor_encode(uint64_t floor, uint8_t out[8]);
 /* version may boot under floor. */
 bool spine_floor_allows(uint64_t floor, uint32_t version);
 
-/* Whether booting this slot raises the floor, and to what: only a slot
- * already marked good, only upward. */
-bool spine_floor_raise(uint64_t floor, uint32_t version, spine_verdict v, uint64_t *new_floor);
+/*
+ * Whether booting this slot raises the floor, and to what (docs/boot.md,
+ * "Rollback floor"): only a slot already marked good, only upward, and
+ * never above the other slot while that one verifies at or above the
+ * floor, so the fallback is never stranded. other_ok says whether the
+ * other slot verified (as far as its slot.conf), other_version its version.
+ */
+bool spine_floor_raise(uint64_t floor, uint32_t version, spine_verdict v, bool other_ok,
+                       uint32_t other_version, uint64_t *new_floor);
 
 /* ---- PCR 12 events (docs/boot.md, "Measurements") --------------------------
  * Each event is EV_IPL into PCR 12; the digest is over the event's "hashed

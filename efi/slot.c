@@ -70,6 +70,47 @@ static bool read_one(const struct spine_ops *ops, struct spine_slot *s, const ch
 	return refuse_status(ops, s, name, ": unreadable", st);
 }
 
+/*
+ * The other slot's version, when it verifies as far as slot.conf: its
+ * manifest's signature and names, then slot.conf's hash and grammar. Its
+ * kernel and initrd are not read: this only decides how far the floor may
+ * rise, and the other slot is checked whole when it boots.
+ */
+static bool other_version(const struct spine_ops *ops, char slot, uint32_t *version)
+{
+	uint8_t digests[SPINE_NFILES][SV_SHA512_LEN], d[SV_SHA512_LEN];
+	uint8_t *sig = NULL, *conf = NULL;
+	size_t sig_len = 0, conf_len = 0, off = 0;
+	enum spine_file missing = SPINE_F_KERNEL;
+	struct spine_conf c;
+	sv_result sr = SV_OK;
+	uint64_t st = 0;
+	bool ok = false;
+
+	if (ops->read_file(ops->ctx, slot, "SHA512.sig", SPINE_CAP_SIG, &sig, &sig_len, &st) !=
+	    SPINE_READ_OK)
+		return false;
+	if (sv_verify_embedded(ops->keys, ops->nkeys, sig, sig_len, &off) != SV_OK ||
+	    spine_manifest_parse(sig + off, sig_len - off, digests, &sr, &missing) != SPINE_MF_OK)
+		goto out;
+	if (ops->read_file(ops->ctx, slot, "slot.conf", SPINE_CAP_CONF, &conf, &conf_len, &st) !=
+	    SPINE_READ_OK) {
+		conf = NULL;
+		goto out;
+	}
+	spine_sha512(conf, conf_len, d);
+	if (!sv_ct_equal(d, digests[SPINE_F_CONF], SV_SHA512_LEN) ||
+	    spine_conf_parse(conf, conf_len, &c) != SPINE_CONF_OK)
+		goto out;
+	*version = c.version;
+	ok = true;
+out:
+	ops->free_buf(ops->ctx, sig);
+	if (conf)
+		ops->free_buf(ops->ctx, conf);
+	return ok;
+}
+
 bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_state *fl,
                         struct spine_slot *s)
 {
@@ -84,6 +125,7 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
 	size_t msg_off = 0, len = 0;
 	uint32_t attrs = 0;
 	uint64_t st = 0, new_floor = 0;
+	bool raise = false;
 	sv_result sr = SV_OK;
 	int rc;
 
@@ -183,7 +225,13 @@ bool spine_slot_prepare(const struct spine_ops *ops, const struct spine_floor_st
 		if (!curp)
 			ops->state_sweep(ops->ctx, s->slot, var);
 	}
-	if (spine_floor_raise(fl->value, conf.version, s->verdict, &new_floor)) {
+	if (s->verdict == SPINE_V_BOOT_GOOD) {
+		uint32_t ov = 0;
+		bool ook = other_version(ops, s->slot == 'a' ? 'b' : 'a', &ov);
+
+		raise = spine_floor_raise(fl->value, conf.version, s->verdict, ook, ov, &new_floor);
+	}
+	if (raise) {
 		/* Not raising it costs protection later, not safety now: this
 		 * slot is verified and at or above the floor. */
 		st = ops->floor_write(ops->ctx, new_floor);

@@ -635,13 +635,38 @@ Test(floor, boundaries)
 			uint32_t v = versions[j];
 
 			cr_assert_eq(spine_floor_allows(fl, v), (uint64_t)v >= fl);
-			/* Raised only by a good slot, only upward, exactly to it. */
-			cr_assert(!spine_floor_raise(fl, v, SPINE_V_BOOT_ATTEMPT, &nf));
-			cr_assert(!spine_floor_raise(fl, v, SPINE_V_EXHAUSTED, &nf));
-			cr_assert_eq(spine_floor_raise(fl, v, SPINE_V_BOOT_GOOD, &nf),
+			/* Raised only by a good slot, only upward, exactly to it when
+			 * the other slot does not verify. */
+			cr_assert(!spine_floor_raise(fl, v, SPINE_V_BOOT_ATTEMPT, false, 0, &nf));
+			cr_assert(!spine_floor_raise(fl, v, SPINE_V_EXHAUSTED, false, 0, &nf));
+			cr_assert_eq(spine_floor_raise(fl, v, SPINE_V_BOOT_GOOD, false, 0, &nf),
 			             (uint64_t)v > fl);
 			if ((uint64_t)v > fl)
 				cr_assert_eq(nf, v);
+			/* With a verifying other slot of every version: the floor
+			 * is min(v, other) when the other is at or above the floor,
+			 * v when the other is below it (refused anyway); never down,
+			 * never above the fallback. */
+			for (size_t k = 0; k < sizeof(versions) / sizeof(versions[0]); k++) {
+				uint32_t o = versions[k];
+				uint64_t want = (uint64_t)o >= fl && o < v ? o : v;
+				bool raised;
+
+				nf = 12345;
+				cr_assert(!spine_floor_raise(fl, v, SPINE_V_BOOT_ATTEMPT, true, o,
+				                             &nf));
+				raised = spine_floor_raise(fl, v, SPINE_V_BOOT_GOOD, true, o, &nf);
+				cr_assert_eq(raised, want > fl, "floor %llu v %u other %u",
+				             (unsigned long long)fl, v, o);
+				if (raised) {
+					cr_assert_eq(nf, want);
+					cr_assert(nf > fl && nf <= v);
+					cr_assert((uint64_t)o < fl || nf <= o,
+					          "the fallback stranded");
+				} else {
+					cr_assert_eq(nf, 12345, "written without a raise");
+				}
+			}
 		}
 	}
 }

@@ -384,6 +384,15 @@ static void teardown(void)
 
 TestSuite(slot, .init = setup, .fini = teardown);
 
+/* Back to setup()'s world within one test (same keys). */
+static void setup_reset(void)
+{
+	teardown();
+	memset(&W, 0, sizeof(W));
+	good_slot('a', "console=ttyS0 panic=-1\n", "version=5\n");
+	good_slot('b', "console=ttyS0\n", "version=4\ntries=2\n");
+}
+
 /* Runs one slot under floor fl; returns the verdict, leaves the reason. */
 static bool run(char slot, uint64_t floor, char *why)
 {
@@ -512,6 +521,8 @@ Test(slot, a_good_slot_boots_without_counting_and_raises_the_floor)
 {
 	struct spine_state st;
 
+	free(fs('b')->f[F_SIG].data); /* no fallback: the floor goes to A's version */
+	fs('b')->f[F_SIG].data = NULL;
 	cr_assert(run('a', 0, NULL));
 	state_of('a', &st);
 	fs('a')->state[5] = 1; /* bay0 marks it good */
@@ -523,14 +534,58 @@ Test(slot, a_good_slot_boots_without_counting_and_raises_the_floor)
 	cr_assert_eq(W.floor_written, 5);
 }
 
+/* A at 5 marked good, B (the fallback) at 4 verifies: the floor stops at 4,
+ * so B still boots if A fails later. Reading B takes its SHA512.sig and
+ * slot.conf only. */
+Test(slot, the_floor_never_strands_a_verifying_fallback)
+{
+	char why[192];
+
+	cr_assert(run('a', 0, NULL));
+	fs('a')->state[5] = 1;
+	cr_assert(run('a', 0, NULL));
+	cr_assert_eq(W.floor_writes, 1);
+	cr_assert_eq(W.floor_written, 4);
+	cr_assert_eq(fs('b')->f[F_SIG].reads, 1);
+	cr_assert_eq(fs('b')->f[F_CONF].reads, 1);
+	cr_assert_eq(fs('b')->f[F_KERNEL].reads, 0, "the fallback's kernel was read");
+	cr_assert_eq(fs('b')->f[F_INITRD].reads, 0);
+	cr_assert(run('b', 4, why), "B refused under the floor A raised: %s", why);
+}
+
+/* A fallback that does not verify (tampered slot.conf, bad signature,
+ * missing) holds nothing up: the floor goes to A's own version. */
+Test(slot, a_fallback_that_does_not_verify_does_not_hold_the_floor)
+{
+	const int kinds = 3;
+
+	for (int k = 0; k < kinds; k++) {
+		setup_reset();
+		cr_assert(run('a', 0, NULL));
+		fs('a')->state[5] = 1;
+		if (k == 0)
+			fs('b')->f[F_CONF].data[0] ^= 1;
+		else if (k == 1)
+			fs('b')->f[F_SIG].data[fs('b')->f[F_SIG].len - 2] ^= 1;
+		else
+			fs('b')->f[F_SIG].read_error = DEV_ERR;
+		W.floor_writes = 0;
+		cr_assert(run('a', 0, NULL));
+		cr_assert_eq(W.floor_writes, 1, "kind %d", k);
+		cr_assert_eq(W.floor_written, 5, "kind %d", k);
+	}
+}
+
 Test(slot, the_floor_only_moves_up)
 {
 	cr_assert(run('a', 0, NULL));
 	fs('a')->state[5] = 1;
 	cr_assert(run('a', 5, NULL)); /* at the floor already */
-	cr_assert(run('a', 4, NULL)); /* one below */
+	cr_assert(run('a', 4, NULL)); /* at B's version: min(5, 4) is no raise */
+	cr_assert_eq(W.floor_writes, 0);
+	cr_assert(run('a', 3, NULL)); /* below both: up to B's 4, not to 5 */
 	cr_assert_eq(W.floor_writes, 1);
-	cr_assert_eq(W.floor_written, 5);
+	cr_assert_eq(W.floor_written, 4);
 }
 
 Test(slot, a_failed_floor_raise_is_reported_and_the_boot_goes_on)

@@ -282,6 +282,35 @@ case_rollback_os() {
 	fi
 }
 
+# 7c. The A/B rule: A at version 6 marked good, B at 5 (the previous good
+#     version, the fallback). Booting the good A raises the floor only to 5,
+#     so when A then breaks, B boots. Control: the same with no B on the ESP
+#     while A is good raises it to 6, and B at 5 is then refused.
+case_floor_fallback() {
+	local a6 a6x b5 e_ab e_a e_xb vars=$B/vm/floor-fallback.vars ctl=$B/vm/floor-fallback-ctl.vars r
+	a6=$(slot floor-fb-a6 -v 6 -c "$CMDLINE_BASE testinit.good=1") && b5=$(slot floor-fb-b5 -v 5) &&
+		a6x=$(copy_slot "$a6" floor-fb-a6x) && flip "$a6x/vmlinuz" &&
+		e_ab=$(esp floor-fb-ab -a "$a6" -b "$b5") && e_a=$(esp floor-fb-a -a "$a6") &&
+		e_xb=$(esp floor-fb-xb -a "$a6x" -b "$b5") || return
+	rm -f "$vars" "$ctl"
+	boot floor-fb-1 --esp "$e_ab" --vars "$vars" --until '^testinit: action='
+	boot floor-fb-2 --esp "$e_ab" --vars "$vars" --until '^testinit: action='
+	boot floor-fb-3 --esp "$e_xb" --vars "$vars" --until '^testinit: action='
+	if [ "$(booted)" != b ]; then
+		fail "floor never strands the fallback" "A 6 good twice, then A broken: B 5 did not boot; $(why)"
+		return
+	fi
+	boot floor-fb-ctl-1 --esp "$e_a" --vars "$ctl" --until '^testinit: action='
+	boot floor-fb-ctl-2 --esp "$e_a" --vars "$ctl" --until '^testinit: action='
+	boot floor-fb-ctl-3 --esp "$e_xb" --vars "$ctl" --until '^spineboot: (booting|no bootable)'
+	r=$(refusal b)
+	if [ "$r" = "version 5 is below the rollback floor 6" ]; then
+		pass "A 6 good with B 5 on the ESP raises the floor to 5: broken A falls back to B; control without B: floor 6, B refused ($r)"
+	else
+		fail "floor control" "without B the floor did not reach 6: B refusal [$r]; $(why)"
+	fi
+}
+
 # 8. TPM: PCR 12 in the guest equals build/spine-pcr's prediction for the
 #    booted slot, and a changed slot gives another value, again predicted.
 #    The first boot has the TPM behind tpm-tis, the second behind tpm-crb.
@@ -471,7 +500,7 @@ case_cmdline_quote() {
 
 # Longest first: with two at a time, the short refusal cases then fill the
 # gaps instead of one long counting run finishing alone.
-CASES=(count_good count_hang count_panic count_reboot floor_squat rollback_os rollback
+CASES=(count_good count_hang count_panic count_reboot floor_squat floor_fallback rollback_os rollback
 	state_squat_auth state_squat_good2 state_squat_size pcr good_a loadoptions
 	cmdline_max cmdline_long cmdline_quote
 	flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
