@@ -52,7 +52,8 @@ $(SPINEBOOT_SO): $(EFI_OBJS) $(LIBSV_EFI)
 
 $(SPINEBOOT_EFI): $(SPINEBOOT_SO)
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+		-j '.rel.*' -j '.rela.*' -j .reloc -j .spkeys --target efi-app-x86_64 --subsystem=10 \
+		$< $@
 
 # Host builds of the pure files: sanitized for the tests, optimised for the tool.
 EFI_SAN_OBJS := $(EFI_PURE:efi/%.c=$(B)/efi/san/%.o)
@@ -68,23 +69,43 @@ $(SPINE_PCR): image/spine-pcr.c $(B)/efi/host/policy.o $(LIBSV_HOST) $(EFI_HDRS)
 	$(CC) $(HOST_CFLAGS) -Iefi $(SV_INC) $< $(B)/efi/host/policy.o $(LIBSV_HOST) \
 		$(HOST_LDFLAGS) -lcrypto -o $@
 
-EFI_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_efi_*.c))
-$(B)/tests/test_efi_%: tests/unit/test_efi_%.c $(EFI_SAN_OBJS) $(LIBSV_SAN) $(EFI_HDRS)
+# build/spine-loader-keys: the keys a loader binary trusts, from its .spkeys
+# section (image/loaderkeys.c, pure; docs/boot.md, "Keys").
+SPINE_LOADER_KEYS := $(B)/spine-loader-keys
+$(B)/image/host/loaderkeys.o: image/loaderkeys.c image/loaderkeys.h
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Iefi $(SV_INC) -Itests/unit $< $(EFI_SAN_OBJS) $(LIBSV_SAN) \
-		$(SAN_LDFLAGS) -lcriterion -lsodium -o $@
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+$(SPINE_LOADER_KEYS): image/spine-loader-keys.c $(B)/image/host/loaderkeys.o $(LIBSV_HOST) \
+		image/loaderkeys.h $(VERIFY_HDRS)
+	$(CC) $(HOST_CFLAGS) -Iimage $(SV_INC) $< $(B)/image/host/loaderkeys.o $(LIBSV_HOST) \
+		$(HOST_LDFLAGS) -o $@
+$(B)/image/san/loaderkeys.o: image/loaderkeys.c image/loaderkeys.h
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+$(B)/image/fuzz/loaderkeys.o: image/loaderkeys.c image/loaderkeys.h
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+EFI_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_efi_*.c))
+$(B)/tests/test_efi_%: tests/unit/test_efi_%.c $(EFI_SAN_OBJS) $(B)/image/san/loaderkeys.o \
+		$(LIBSV_SAN) $(EFI_HDRS) image/loaderkeys.h
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Iefi -Iimage $(SV_INC) -Itests/unit $< $(EFI_SAN_OBJS) \
+		$(B)/image/san/loaderkeys.o $(LIBSV_SAN) $(SAN_LDFLAGS) -lcriterion -lsodium -o $@
 
 # libFuzzer target over the policy's parsers, seeds beside it (efi/fuzz/seeds).
 EFI_FUZZ := $(B)/fuzz/fuzz_efi_policy
 $(B)/efi/fuzz/policy.o: efi/policy.c $(EFI_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(SV_INC) -c $< -o $@
-$(EFI_FUZZ): efi/fuzz/fuzz_efi_policy.c $(B)/efi/fuzz/policy.o $(LIBSV_FUZZ) $(EFI_HDRS)
+$(EFI_FUZZ): efi/fuzz/fuzz_efi_policy.c $(B)/efi/fuzz/policy.o $(B)/image/fuzz/loaderkeys.o \
+		$(LIBSV_FUZZ) $(EFI_HDRS) image/loaderkeys.h
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -Iefi $(SV_INC) $< $(B)/efi/fuzz/policy.o $(LIBSV_FUZZ) -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -Iefi -Iimage $(SV_INC) $< $(B)/efi/fuzz/policy.o \
+		$(B)/image/fuzz/loaderkeys.o $(LIBSV_FUZZ) -o $@
 FUZZERS += $(EFI_FUZZ)
 
-ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR)
+ALL_TARGETS += $(SPINEBOOT_EFI) $(SPINE_PCR) $(SPINE_LOADER_KEYS)
 
 .PHONY: check-efi-symbols check-unit-efi check-fuzz-efi check-efi-keys check-efi-secureboot \
 	check-efi-pcr
@@ -102,9 +123,13 @@ check-efi-secureboot: $(SPINEBOOT_EFI) $$(KERNEL_STAMP) $$(TESTINIT_INITRD) $$(S
 	@efi/check-secureboot.sh $(SPINEBOOT_EFI) $(KERNEL) $(TESTINIT_INITRD) $(SLOT_SEC) \
 		$(SLOT_PUB) $(B)/tmp/secureboot
 
-# The trusted-key table generator, with two keys and with bad key files.
-check-efi-keys: efi/mkkeys.sh efi/check-mkkeys.sh | deps
+# The trusted-key table generator, with two keys and with bad key files; then
+# the keys as spine-loader-keys reads them back out of a real loader built
+# with one key and one built with two (in $(B)/tmp/lk, its own build tree).
+check-efi-keys: efi/mkkeys.sh efi/check-mkkeys.sh efi/check-loader-keys.sh $(SPINEBOOT_EFI) \
+		$(SPINE_LOADER_KEYS) $$(SLOT_PUB) | deps
 	@SV_DIR=$(patsubst -I%,%,$(SV_INC)) efi/check-mkkeys.sh $(B)/tmp/mkkeys
+	@efi/check-loader-keys.sh $(SPINE_LOADER_KEYS) $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/lk
 
 # An undefined symbol in the .so would be a null call at run time: the EFI
 # loader has no dynamic linker to complain.

@@ -19,6 +19,11 @@ EFI_HANDLE spine_image;
 
 #define NKEYS (sizeof(spine_trusted_keys) / sizeof(spine_trusted_keys[0]))
 
+/* The same keys as text in a section of their own, so that a host tool can
+ * tell which keys a loader binary trusts without running it (docs/boot.md,
+ * "Keys"; image/spine-loader-keys.c). Never read by the loader itself. */
+__attribute__((used, section(".spkeys"))) static const char spine_keys_marker[] = SPINE_KEYS_MARKER;
+
 /* ---- the ops table: slot.c's view of the firmware ---------------------------- */
 
 static spine_read_result op_read_file(void *ctx, char slot, const char *name, size_t cap,

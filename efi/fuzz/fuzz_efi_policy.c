@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loaderkeys.h"
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data + 1;
 	const size_t n = size - 1;
 
-	switch (sel % 5) {
+	switch (sel % 6) {
 	case 0: {
 		struct spine_conf c = {.version = 7, .tries = 99};
 		if (spine_conf_parse(p, n, &c) == SPINE_CONF_OK)
@@ -79,6 +80,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum spine_file w = SPINE_F_KERNEL;
 		if (spine_manifest_parse(p, n, d, &sv, &w) == SPINE_MF_LIST)
 			CHECK(sv != SV_OK);
+		break;
+	}
+	case 5: {
+		/* image/loaderkeys.c: the PE section table, then the marker,
+		 * the way spine-loader-keys reads a loader. */
+		struct lk_key keys[LK_MAX_KEYS];
+		const uint8_t *sect = NULL;
+		const char *why = NULL;
+		size_t slen = 0, nk = 99;
+		if (lk_find_section(p, n, ".spkeys", &sect, &slen, &why) == 0) {
+			CHECK(sect >= p && slen <= n && (size_t)(sect - p) <= n - slen);
+			if (lk_parse_marker(sect, slen, keys, &nk, &why) == 0)
+				CHECK(nk >= 1 && nk <= LK_MAX_KEYS);
+			else
+				CHECK(why && nk == 99);
+		} else {
+			CHECK(why);
+		}
+		/* The marker parser alone, on any bytes. */
+		nk = 99;
+		if (lk_parse_marker(p, n, keys, &nk, &why) == 0)
+			CHECK(nk >= 1 && nk <= LK_MAX_KEYS);
+		else
+			CHECK(nk == 99);
 		break;
 	}
 	}
