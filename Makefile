@@ -58,6 +58,7 @@ include bay0/bay0.mk
 include keys/keys.mk
 include image/image.mk
 include image/spine/spine.mk
+include measure/measure.mk
 include ovmf/ovmf.mk
 include tests/tests.mk
 

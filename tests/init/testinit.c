@@ -415,9 +415,59 @@ static void print_pcr12(void)
 	say("pcr12=%s", hex);
 }
 
+/* testinit.eventlog=1: the firmware's TCG event log as hex lines
+ * ("testinit: eventlog <offset> <hex of up to 48 bytes>", then
+ * "testinit: eventlog end <size>"), and every PCR of the sha1 and sha256
+ * banks ("testinit: pcr <bank> <n> <hex>"), so that the host can replay the
+ * log against the PCRs (tests/vm/scenarios.sh, case eventlog). */
+static void print_eventlog(void)
+{
+	static const char *const banks[] = {"sha1", "sha256"};
+	static unsigned char buf[256 * 1024];
+	const char *path = "/sys/kernel/security/tpm0/binary_bios_measurements";
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) < 0 &&
+	    errno != EBUSY)
+		say("eventlog: mount securityfs: %s", strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("eventlog: %s: %s", path, strerror(errno));
+		return;
+	}
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	for (size_t off = 0; off < n; off += 48) {
+		char line[2 * 48 + 1];
+		size_t k = n - off < 48 ? n - off : 48;
+
+		for (size_t i = 0; i < k; i++)
+			snprintf(line + 2 * i, 3, "%02x", buf[off + i]);
+		say("eventlog %zu %s", off, line);
+	}
+	say("eventlog end %zu", n);
+	for (size_t b = 0; b < 2; b++) {
+		for (int pcr = 0; pcr < 24; pcr++) {
+			char p[96], hex[160];
+
+			snprintf(p, sizeof(p), "/sys/class/tpm/tpm0/pcr-%s/%d", banks[b], pcr);
+			if (slurp(p, hex, sizeof(hex)) < 0)
+				continue;
+			hex[strcspn(hex, "\n")] = '\0';
+			for (char *c = hex; *c; c++)
+				if (*c >= 'A' && *c <= 'F')
+					*c = (char)(*c - 'A' + 'a');
+			say("pcr %s %d %s", banks[b], pcr, hex);
+		}
+	}
+}
+
 int main(void)
 {
-	char action[16] = "poweroff", good[4], floor[8], wd[8], sq[4];
+	char action[16] = "poweroff", good[4], floor[8], wd[8], sq[4], el[4];
 	int n;
 
 	console();
@@ -443,6 +493,8 @@ int main(void)
 	if (param("testinit.squat", sq, sizeof(sq)) && strcmp(sq, "1") == 0)
 		squat();
 	print_pcr12();
+	if (param("testinit.eventlog", el, sizeof(el)) && strcmp(el, "1") == 0)
+		print_eventlog();
 	if (param("testinit.watchdog", wd, sizeof(wd)))
 		arm_watchdog(wd);
 	param("testinit.action", action, sizeof(action));

@@ -13,6 +13,7 @@ INITRD=${INITRD:-$B/initrd/testinit.img}
 SPINEBOOT=${SPINEBOOT:-$B/efi/spineboot.efi}
 SPINE_PCR=${SPINE_PCR:-$B/spine-pcr}
 TESTINIT=${TESTINIT:-$B/tests/testinit}
+SPINE_TCGLOG=${SPINE_TCGLOG:-$B/spine-tcglog}
 KERNEL_DIR=${KERNEL_DIR:-$B/kernel}
 SLOT_SEC=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
 SLOT_PUB=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}

@@ -505,10 +505,47 @@ case_cmdline_quote() {
 		'^cmdline: contains a double quote$'
 }
 
+# 8b. The firmware's own event log, replayed: testinit prints the log and
+#     every sha1/sha256 PCR (testinit.eventlog=1); every PCR the log extends
+#     (spineboot's PCR 12 among them) must equal what build/spine-tcglog
+#     replays, in both banks. Behind tpm-crb (the pcr case uses both).
+case_eventlog() {
+	local a e bank got want bad=0 n=0 d=$B/vm/eventlog
+	if [ ! -x "$SPINE_TCGLOG" ]; then
+		fail "event log replay" "no $SPINE_TCGLOG"
+		return
+	fi
+	a=$(slot eventlog -c "$CMDLINE_BASE testinit.eventlog=1") &&
+		e=$(esp eventlog -a "$a" -b "$GOOD_B") || return
+	boot eventlog --esp "$e" --tpm-crb --until '^testinit: action='
+	mkdir -p "$d"
+	lines | sed -n 's/^testinit: eventlog [0-9]* \([0-9a-f]*\)$/\1/p' | xxd -r -p >"$d/log.bin"
+	if [ "$(stat -c %s "$d/log.bin")" != "$(lines | sed -n 's/^testinit: eventlog end //p')" ]; then
+		fail "event log replay" "the log did not arrive whole; $(why)"
+		return
+	fi
+	for bank in sha1 sha256; do
+		got=$("$SPINE_TCGLOG" -r "$bank" "$d/log.bin" 2>&1) || {
+			fail "event log replay" "$got"
+			return
+		}
+		while read -r pcr val; do
+			n=$((n + 1))
+			want=$(lines | sed -n "s/^testinit: pcr $bank $pcr //p")
+			[ "$val" = "$want" ] || bad=1
+		done <<<"$got"
+	done
+	if [ "$bad" = 0 ] && [ "$n" -ge 16 ] && grep -q '^12 ' <<<"$got"; then
+		pass "the firmware event log replays to the live PCRs: $n PCR values in sha1 and sha256, PCR 12 included"
+	else
+		fail "event log replay" "$n values compared, a mismatch: $bad; $(why)"
+	fi
+}
+
 # Longest first: with two at a time, the short refusal cases then fill the
 # gaps instead of one long counting run finishing alone.
 CASES=(count_good count_hang count_panic count_reboot floor_squat floor_fallback rollback_os rollback
-	state_squat_auth state_squat_good2 state_squat_size pcr good_a loadoptions
+	state_squat_auth state_squat_good2 state_squat_size pcr eventlog good_a loadoptions
 	cmdline_max cmdline_long cmdline_quote
 	flip_vmlinuz flip_initrd flip_cmdline flip_slotconf
 	sig_missing sig_empty sig_truncated sig_garbage sig_untrusted sig_dotdot sig_oversized

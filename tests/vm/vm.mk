@@ -11,10 +11,10 @@ CHECKS += check-vm-boot
 # them every case prints its own FAIL line instead of make stopping at the
 # first missing file.
 check-vm-boot: $(KERNEL_STAMP) $(TESTINIT) $(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB) | deps
-	@$(MAKE) --no-print-directory $(SPINEBOOT_EFI) $(SPINE_PCR) >/dev/null 2>&1 || \
-		echo "check-vm-boot: building $(SPINEBOOT_EFI) or $(SPINE_PCR) failed"
+	@$(MAKE) --no-print-directory $(SPINEBOOT_EFI) $(SPINE_PCR) $(SPINE_TCGLOG) >/dev/null 2>&1 || \
+		echo "check-vm-boot: building $(SPINEBOOT_EFI), $(SPINE_PCR) or $(SPINE_TCGLOG) failed"
 	@B=$(B) SPINEBOOT=$(SPINEBOOT_EFI) SPINE_PCR=$(SPINE_PCR) SLOT_SEC=$(SLOT_SEC) \
-		SLOT_PUB=$(SLOT_PUB) TESTINIT=$(TESTINIT) KERNEL_DIR=$(KERNEL_DIR) tests/vm/scenarios.sh -j $(VM_JOBS) $(VM_CASES)
+		SLOT_PUB=$(SLOT_PUB) TESTINIT=$(TESTINIT) KERNEL_DIR=$(KERNEL_DIR) SPINE_TCGLOG=$(SPINE_TCGLOG) tests/vm/scenarios.sh -j $(VM_JOBS) $(VM_CASES)
 
 # Host checks of the image/ scripts: no VM, seconds. spine-verify is built
 # but not a prerequisite, for the same reason as above.
