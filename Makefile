@@ -59,6 +59,7 @@ include keys/keys.mk
 include image/image.mk
 include image/spine/spine.mk
 include ovmf/ovmf.mk
+include measure/measure.mk
 include tests/tests.mk
 
 .PHONY: all check fuzz bench deps clean boot format check-format

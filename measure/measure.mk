@@ -1,0 +1,34 @@
+# measure/: the TCG firmware event-log reader (pure, no dependency: the keys
+# tool reuses it) and the PCR arithmetic and replay over Nettle (static in
+# Debian). docs/measure.md.
+MEASURE_HDRS := measure/tcglog.h measure/tcgreplay.h
+MEASURE_SRCS := measure/tcglog.c measure/tcgreplay.c
+MEASURE_LIBS := -l:libnettle.a
+
+# Host tool: prints a log's records and the replayed PCRs per bank.
+SPINE_TCGLOG := $(B)/spine-tcglog
+$(SPINE_TCGLOG): measure/spine-tcglog.c $(MEASURE_SRCS) $(MEASURE_HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(HOST_LDFLAGS) $(MEASURE_LIBS) -o $@
+ALL_TARGETS += $(SPINE_TCGLOG)
+
+MEASURE_UNIT := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_measure_*.c))
+$(B)/tests/test_measure_%: tests/unit/test_measure_%.c $(MEASURE_SRCS) $(MEASURE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(SAN_LDFLAGS) -lcriterion $(MEASURE_LIBS) -o $@
+
+# Beside verify.mk's pattern rule, which links only verify/ (FUZZ_BINS
+# already holds it through its wildcard, so check-fuzz-smoke runs it).
+$(B)/fuzz/fuzz_tcglog: tests/fuzz/fuzz_tcglog.c $(MEASURE_SRCS) $(MEASURE_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(MEASURE_LIBS) -o $@
+
+.PHONY: check-unit-measure check-host-tcglog
+CHECKS += check-unit-measure check-host-tcglog
+check-unit-measure: $(MEASURE_UNIT)
+	@rc=0; for t in $(MEASURE_UNIT); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
+# The tool on the captured swtpm log: its PCR lines equal the guest's.
+check-host-tcglog: $(SPINE_TCGLOG)
+	@tests/host/tcglog.sh $(SPINE_TCGLOG)
+
+DEPS_PKGS += nettle-dev
