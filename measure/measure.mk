@@ -50,3 +50,10 @@ check-host-spine-tpm: $(SPINE_TPM)
 	@tests/host/spine-tpm.sh $(SPINE_TPM)
 
 DEPS_PKGS += libtss2-dev swtpm xxd python3
+
+# spine-tpm in a guest with swtpm behind tpm-tis and tpm-crb (two short
+# direct-kernel boots; run the target under flock /tmp/spine-vm.lock).
+.PHONY: check-vm-tpm
+CHECKS += check-vm-tpm
+check-vm-tpm: $(SPINE_TPM) $(KERNEL_STAMP)
+	@tests/vm-tpm/run.sh $(SPINE_TPM)
