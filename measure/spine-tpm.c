@@ -14,7 +14,8 @@
  *       prints "BANK PCR HEX" for every active bank.
  *
  * TCTI is a tctildr string; default "device:/dev/tpmrm0", then
- * "device:/dev/tpm0". Any failure: one line on stderr, exit 1.
+ * "device:/dev/tpm0"; with neither device, "spine-tpm: no TPM ..." and exit
+ * 4. Any other failure: one line on stderr, exit 1.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -45,6 +46,12 @@ static void open_tpm(const char *conf)
 {
 	TSS2_TCTI_CONTEXT *tcti = NULL;
 	TSS2_RC rc;
+	/* The library logs each failed step on stderr; our one line says it. */
+	setenv("TSS2_LOG", "all+NONE", 0);
+	if (!conf && access("/dev/tpmrm0", F_OK) && access("/dev/tpm0", F_OK)) {
+		fprintf(stderr, "spine-tpm: no TPM (no /dev/tpmrm0 or /dev/tpm0)\n");
+		exit(4);
+	}
 	if (conf)
 		rc = Tss2_TctiLdr_Initialize(conf, &tcti);
 	else if ((rc = Tss2_TctiLdr_Initialize("device:/dev/tpmrm0", &tcti)) != TSS2_RC_SUCCESS)

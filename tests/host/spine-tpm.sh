@@ -72,6 +72,17 @@ if [ $rc = 3 ] && [[ $out == *"PCR 4 differs"* ]]; then
 else
 	echo "FAIL: spine-tpm replay after an extra extend of PCR 4: rc $rc, $out"
 fi
+if [ ! -e /dev/tpmrm0 ] && [ ! -e /dev/tpm0 ]; then
+	"$tool" replay >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 4 ] && [ "$(cat "$tmp/err")" = "spine-tpm: no TPM (no /dev/tpmrm0 or /dev/tpm0)" ]; then
+		echo "PASS: spine-tpm without a TPM device says so in one line, exit 4"
+	else
+		echo "FAIL: spine-tpm without a TPM device: rc $rc, $(head -c 300 "$tmp/err")"
+	fi
+else
+	echo "SKIP: spine-tpm without a TPM device (this host has one)"
+fi
 if ! "$tool" -T "$T" extend 24 x 2>"$tmp/err" && grep -q "bad PCR '24'" "$tmp/err"; then
 	echo "PASS: spine-tpm refuses PCR 24 in one line"
 else
