@@ -19,7 +19,7 @@ $(B)/tests/test_measure_%: tests/unit/test_measure_%.c $(MEASURE_SRCS) $(MEASURE
 
 # Beside verify.mk's pattern rule, which links only verify/ (FUZZ_BINS
 # already holds it through its wildcard, so check-fuzz-smoke runs it).
-$(B)/fuzz/fuzz_tcglog: tests/fuzz/fuzz_tcglog.c $(MEASURE_SRCS) $(MEASURE_HDRS)
+$(B)/fuzz/fuzz_tcgreplay: tests/fuzz/fuzz_tcgreplay.c $(MEASURE_SRCS) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(MEASURE_LIBS) -o $@
 

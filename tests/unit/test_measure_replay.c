@@ -47,7 +47,7 @@ static uint16_t alg_of(const char *name)
 	return 0;
 }
 
-Test(measure_tcglog, swtpm_log_replays_to_the_guests_pcrs)
+Test(measure_replay, swtpm_log_replays_to_the_guests_pcrs)
 {
 	size_t len;
 	const uint8_t *buf = slurp(DATA "swtpm-ovmf.bin", &len);
@@ -88,7 +88,7 @@ Test(measure_tcglog, swtpm_log_replays_to_the_guests_pcrs)
 		cr_assert(p.banks[i].extended & (1u << 12), "spineboot's PCR 12 is in the log");
 }
 
-Test(measure_tcglog, every_truncation_of_the_swtpm_log_is_an_error_or_a_prefix)
+Test(measure_replay, every_truncation_of_the_swtpm_log_is_an_error_or_a_prefix)
 {
 	size_t len;
 	const uint8_t *buf = slurp(DATA "swtpm-ovmf.bin", &len);
@@ -210,7 +210,7 @@ static void expect(const struct tcg_pcrs *p, uint16_t alg, unsigned pcr, uint8_t
 
 static const uint16_t four[] = {TCG_ALG_SHA1, TCG_ALG_SHA256, TCG_ALG_SHA384, TCG_ALG_SHA512};
 
-Test(measure_tcglog, several_banks_and_startup_locality)
+Test(measure_replay, several_banks_and_startup_locality)
 {
 	struct b b = {.n = 0};
 	struct tcglog log;
@@ -232,7 +232,7 @@ Test(measure_tcglog, several_banks_and_startup_locality)
 	}
 }
 
-Test(measure_tcglog, sha1_only_legacy_log)
+Test(measure_replay, sha1_only_legacy_log)
 {
 	struct b b = {.n = 0};
 	struct tcglog log;
@@ -251,7 +251,7 @@ Test(measure_tcglog, sha1_only_legacy_log)
 	expect(&p, TCG_ALG_SHA1, 4, 0, ev, 2);
 }
 
-Test(measure_tcglog, crypto_agile_with_only_sha1)
+Test(measure_replay, crypto_agile_with_only_sha1)
 {
 	struct b b = {.n = 0};
 	struct tcglog log;
@@ -266,7 +266,7 @@ Test(measure_tcglog, crypto_agile_with_only_sha1)
 	expect(&p, TCG_ALG_SHA1, 2, 0, ev, 1);
 }
 
-Test(measure_tcglog, padding_after_the_last_record_ends_the_log)
+Test(measure_replay, padding_after_the_last_record_ends_the_log)
 {
 	struct b b = {.n = 0};
 	struct tcglog log;
@@ -293,7 +293,7 @@ static void refused(const struct b *b, const char *what)
 	cr_assert(strstr(log.err, what) != NULL, "wanted '%s', got '%s'", what, log.err);
 }
 
-Test(measure_tcglog, huge_counts_and_sizes_are_refused)
+Test(measure_replay, huge_counts_and_sizes_are_refused)
 {
 	struct b b = {.n = 0};
 
@@ -321,7 +321,7 @@ Test(measure_tcglog, huge_counts_and_sizes_are_refused)
 	refused(&b, "past the end");
 }
 
-Test(measure_tcglog, malformed_records_are_refused)
+Test(measure_replay, malformed_records_are_refused)
 {
 	struct b b = {.n = 0};
 	static const uint16_t odd[] = {TCG_ALG_SHA256, TCG_ALG_SHA1};
@@ -387,7 +387,7 @@ Test(measure_tcglog, malformed_records_are_refused)
 	refused(&b, "vendorInfoSize");
 }
 
-Test(measure_tcglog, extend_arithmetic_matches_the_definition)
+Test(measure_replay, extend_arithmetic_matches_the_definition)
 {
 	/* PCR = H(PCR || H(data)) from zero, SHA-256 of "spine.slot=a" once:
 	 * printf '%064d' 0 | xxd -r -p; printf spine.slot=a | sha256sum ... */
