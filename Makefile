@@ -58,8 +58,8 @@ include bay0/bay0.mk
 include keys/keys.mk
 include image/image.mk
 include image/spine/spine.mk
-include measure/measure.mk
 include ovmf/ovmf.mk
+include measure/measure.mk
 include tests/tests.mk
 
 .PHONY: all all-targets check fuzz bench deps clean boot format check-format

@@ -11,57 +11,20 @@
  *                                "<pcr> <bank> <hex>" per digest
  *
  * Exit 0, or 2 with one line naming the file, the offset and what is wrong.
- * Host tool: hashes through OpenSSL's libcrypto.
+ * The replay is measure/tcgreplay.c's (Nettle), the one the Spine uses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcglog.h"
+#include "tcgreplay.h"
 
 #define MAX_LOG (16u << 20)
 #define EV_EFI_BOOT_SERVICES_DRIVER 0x80000004u
 
 static const char *prog = "spine-tcglog";
-
-static const EVP_MD *md_of(uint16_t alg)
-{
-	switch (alg) {
-	case TCG_ALG_SHA1:
-		return EVP_sha1();
-	case TCG_ALG_SHA256:
-		return EVP_sha256();
-	case TCG_ALG_SHA384:
-		return EVP_sha384();
-	case TCG_ALG_SHA512:
-		return EVP_sha512();
-	}
-	return NULL;
-}
-
-static int hash2(uint16_t alg, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                 uint8_t *out)
-{
-	const EVP_MD *md = md_of(alg);
-	uint8_t tmp[EVP_MAX_MD_SIZE];
-	EVP_MD_CTX *c;
-	unsigned n = 0;
-	int ok;
-
-	if (!md)
-		return -1;
-	c = EVP_MD_CTX_new();
-	ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, a, alen) &&
-	     EVP_DigestUpdate(c, b, blen) && EVP_DigestFinal_ex(c, tmp, &n);
-	EVP_MD_CTX_free(c);
-	if (!ok)
-		return -1;
-	memcpy(out, tmp, n);
-	return 0;
-}
 
 static void hex(const uint8_t *p, size_t n)
 {
@@ -88,7 +51,7 @@ static int bad(const char *path, const struct tcglog *log)
 
 int main(int argc, char **argv)
 {
-	static uint8_t pcrs[TCGLOG_NPCR][TCG_MAX_DIGEST];
+	static struct tcg_pcrs pcrs;
 	struct tcglog log;
 	struct tcglog_event ev;
 	const char *path;
@@ -140,18 +103,24 @@ int main(int argc, char **argv)
 		return r;
 	}
 	if (mode == 'r') {
-		uint32_t mask = 0;
+		const struct tcg_bank *bk;
 
-		if (tcglog_replay(&log, bank, hash2, pcrs, &mask)) {
+		if (tcg_replay(&log, &pcrs)) {
 			r = bad(path, &log);
 			free(buf);
 			return r;
 		}
+		bk = tcg_bank_of(&pcrs, bank);
+		if (!bk || !bk->supported) {
+			fprintf(stderr, "%s: %s: no %s bank in the log\n", prog, path, argv[2]);
+			free(buf);
+			return 2;
+		}
 		for (int i = 0; i < TCGLOG_NPCR; i++) {
-			if (!(mask & 1u << i))
+			if (!(bk->extended & 1u << i))
 				continue;
 			printf("%d ", i);
-			hex(pcrs[i], tcglog_alg_size(bank));
+			hex(bk->pcr[i], bk->size);
 			putchar('\n');
 		}
 		free(buf);

@@ -1,33 +1,50 @@
 # measure/: the TCG PC Client firmware event-log reader (measure/tcglog.c,
-# pure, docs/measure.md) and build/spine-tcglog, the host tool over it.
+# pure, no dependency, docs/measure.md), the PCR arithmetic and replay over
+# Nettle (measure/tcgreplay.c, static in Debian, for the Spine), and the
+# programs over them.
 #
 #   build/spine-tcglog        list a log, replay it per bank, list its drivers
+#   build/measure/spine-tpm   the Spine's one-shot TPM program (tpm2-tss)
 #   check-unit-measure        tests/unit/test_measure_*.c, ASan+UBSan
 #   check-measure-replay      the captured OVMF+swtpm log replays to its PCRs
+#   check-host-spine-tpm      spine-tpm against swtpm on 127.0.0.1
+#   check-vm-tpm              spine-tpm in a guest, tpm-tis and tpm-crb
 #
-# The VM case "eventlog" (tests/vm/scenarios.sh) does the same on a live boot.
+# The VM case "eventlog" (tests/vm/scenarios.sh) replays a live boot's log.
 
-MEASURE_HDRS := measure/tcglog.h
+MEASURE_HDRS := measure/tcglog.h measure/tcgreplay.h
+MEASURE_SRCS := measure/tcglog.c measure/tcgreplay.c
+MEASURE_LIBS := -l:libnettle.a
+
 SPINE_TCGLOG := $(B)/spine-tcglog
-$(SPINE_TCGLOG): image/spine-tcglog.c measure/tcglog.c $(MEASURE_HDRS)
+$(SPINE_TCGLOG): image/spine-tcglog.c $(MEASURE_SRCS) $(MEASURE_HDRS) | deps
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Imeasure $< measure/tcglog.c $(HOST_LDFLAGS) -lcrypto -o $@
+	$(CC) $(HOST_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(HOST_LDFLAGS) $(MEASURE_LIBS) -o $@
 
 MEASURE_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_measure_*.c))
-$(B)/tests/test_measure_%: tests/unit/test_measure_%.c measure/tcglog.c $(MEASURE_HDRS)
+$(B)/tests/test_measure_%: tests/unit/test_measure_%.c $(MEASURE_SRCS) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Imeasure $< measure/tcglog.c $(SAN_LDFLAGS) -lcriterion -lcrypto -o $@
+	$(CC) $(SAN_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(SAN_LDFLAGS) -lcriterion $(MEASURE_LIBS) -o $@
 
-# The fuzz target: explicit, so verify.mk's pattern rule does not link it.
-$(B)/fuzz/fuzz_tcglog: tests/fuzz/fuzz_tcglog.c measure/tcglog.c $(MEASURE_HDRS)
+# The fuzz target (reader and replay): explicit, so verify.mk's pattern rule
+# does not link it (its wildcard puts it in FUZZ_BINS for check-fuzz-smoke).
+$(B)/fuzz/fuzz_tcgreplay: tests/fuzz/fuzz_tcgreplay.c $(MEASURE_SRCS) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< measure/tcglog.c -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(MEASURE_LIBS) -o $@
 
-ALL_TARGETS += $(SPINE_TCGLOG)
-DEPS_PKGS += libssl-dev
+# The Spine's TPM program: dynamically linked, because Debian ships
+# tpm2-tss only as shared libraries (docs/measure.md, "Placement").
+SPINE_TPM := $(B)/measure/spine-tpm
+$(SPINE_TPM): measure/spine-tpm.c $(MEASURE_SRCS) $(MEASURE_HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(HOST_LDFLAGS) $(MEASURE_LIBS) \
+		-ltss2-sys -ltss2-mu -ltss2-tctildr -o $@
 
-.PHONY: check-unit-measure check-measure-replay
-CHECKS += check-unit-measure check-measure-replay
+ALL_TARGETS += $(SPINE_TCGLOG) $(SPINE_TPM)
+DEPS_PKGS += nettle-dev libtss2-dev swtpm xxd python3
+
+.PHONY: check-unit-measure check-measure-replay check-host-spine-tpm check-vm-tpm
+CHECKS += check-unit-measure check-measure-replay check-host-spine-tpm check-vm-tpm
 check-unit-measure: $(MEASURE_TESTS)
 	@rc=0; for t in $(MEASURE_TESTS); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
 
@@ -44,3 +61,13 @@ check-measure-replay: $(SPINE_TCGLOG) tests/data/tcglog/ovmf-swtpm.bin tests/dat
 		[ $$bad = 0 ] && [ $$n -ge 8 ] && echo "PASS: replay of the captured OVMF+swtpm log, $$bank: all $$n PCRs it extends equal the guest's"; \
 		[ $$bad = 0 ] && [ $$n -ge 8 ] || exit 1; \
 	done
+
+# spine-tpm against swtpm on 127.0.0.1: extends equal the host arithmetic in
+# every bank, and a firmware-log replay names an extended PCR.
+check-host-spine-tpm: $(SPINE_TPM)
+	@tests/host/spine-tpm.sh $(SPINE_TPM)
+
+# spine-tpm in a guest with swtpm behind tpm-tis and tpm-crb (two short
+# direct-kernel boots).
+check-vm-tpm: $(SPINE_TPM) $(KERNEL_STAMP)
+	@tests/vm-tpm/run.sh $(SPINE_TPM)

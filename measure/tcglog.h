@@ -76,22 +76,6 @@ int tcglog_open(struct tcglog *log, const void *buf, size_t len);
  * EV_NO_ACTION "StartupLocality" record sets log->locality. */
 int tcglog_next(struct tcglog *log, struct tcglog_event *ev);
 
-/* H(a || b) in bank alg, into out (the bank's digest size). 0, or -1 when
- * the caller cannot hash that algorithm. The reader does no hashing itself:
- * the caller brings the hash functions it has. out may be the same buffer
- * as a. */
-typedef int (*tcglog_hash_fn)(uint16_t alg, const uint8_t *a, size_t alen, const uint8_t *b,
-                              size_t blen, uint8_t *out);
-
-/* Replays the whole log in bank alg: every PCR starts at zero (PCR 0 at the
- * StartupLocality, if the log has one), and each record other than
- * EV_NO_ACTION that carries a digest of that bank extends its PCR.
- * *extended gets bit n set for each PCR the log extends. 0; -EINVAL with
- * log->err as tcglog_next says, or "bank not in the log", or "cannot hash
- * this bank". PCRs of 24 and up in a record are refused. */
-int tcglog_replay(struct tcglog *log, uint16_t alg, tcglog_hash_fn hash,
-                  uint8_t pcrs[TCGLOG_NPCR][TCG_MAX_DIGEST], uint32_t *extended);
-
 /* The digest size of a known algorithm, 0 if unknown. */
 unsigned tcglog_alg_size(uint16_t alg);
 /* "sha1", "sha256", ... as in /sys/class/tpm/tpm0/pcr-<name>; NULL if unknown. */
