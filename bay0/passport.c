@@ -171,6 +171,25 @@ static bool valid_image(const char *w, size_t n)
 	return true;
 }
 
+/* A network device name (docs/network.md): what the kernel's dev_valid_name
+ * takes, narrowed to one plain spelling. lo is refused: loopback cannot
+ * leave its namespace, and every persona has its own. */
+static bool valid_netdev(const char *w, size_t n)
+{
+	if (n == 0 || n > PASSPORT_NETDEV_MAX || word_is(w, n, "lo"))
+		return false;
+	if (!((w[0] >= 'a' && w[0] <= 'z') || (w[0] >= 'A' && w[0] <= 'Z') ||
+	      (w[0] >= '0' && w[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 static bool parse_hex512(const char *w, size_t n, uint8_t out[SV_SHA512_LEN])
 {
 	if (n != 2 * SV_SHA512_LEN)
@@ -387,10 +406,19 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 		}
 		return 0;
 	case D_NETWORK:
-		if (na != 1 || !word_is(a, an, "none"))
+		if (na == 1 && word_is(a, an, "none")) {
+			pp->net = PASSPORT_NET_NONE;
+			return 0;
+		}
+		if (na != 2 || !word_is(a, an, "device") || !valid_netdev(ws->w[2], ws->n[2]))
 			return persona_refuse(err, errlen, EINVAL,
-			                      "line %zu: network: only 'none' exists", lineno);
-		pp->net = PASSPORT_NET_NONE;
+			                      "line %zu: network: want 'none' or 'device <name>' "
+			                      "(1-%d of [A-Za-z0-9_.-], starting with a letter "
+			                      "or digit, not lo)",
+			                      lineno, PASSPORT_NETDEV_MAX);
+		pp->net = PASSPORT_NET_DEVICE;
+		memcpy(pp->net_device, ws->w[2], ws->n[2]);
+		pp->net_device[ws->n[2]] = 0;
 		return 0;
 	case D_PERSIST:
 		if (na == 1 && word_is(a, an, "none"))

@@ -38,7 +38,11 @@ enum passport_dev {
 
 enum passport_net {
 	PASSPORT_NET_NONE = 0, /* own network namespace, loopback only */
+	PASSPORT_NET_DEVICE,   /* the same, plus one Ethernet device (docs/network.md) */
 };
+
+/* A network device name as the kernel takes it: 1-15 bytes (IFNAMSIZ - 1). */
+#define PASSPORT_NETDEV_MAX 15
 
 enum passport_persist {
 	PASSPORT_PERSIST_NONE = 0, /* /persist is an empty read-only directory */
@@ -62,6 +66,7 @@ struct passport {
 	uint64_t lifetime_s; /* 0 = until the entry exits */
 	uint32_t devices;    /* enum passport_dev bits */
 	enum passport_net net;
+	char net_device[PASSPORT_NETDEV_MAX + 1]; /* PASSPORT_NET_DEVICE: its name, else "" */
 	enum passport_persist persist;
 	uint32_t uid, gid; /* host ids, unprivileged; derived from name if absent */
 };

@@ -32,5 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(pp.cpus != 0 && !(pp.cpus & 1));
 	assert(pp.memory_max >= (1u << 20) && pp.pids_max >= 1);
 	assert(pp.uid >= 1000 && pp.gid >= 1000);
+	/* A device name reaches the kernel's IFLA_IFNAME: NUL-terminated within
+	 * IFNAMSIZ, never a path or a %d pattern, never loopback. */
+	size_t dn = strnlen(pp.net_device, sizeof pp.net_device);
+	assert(dn < sizeof pp.net_device);
+	assert(pp.net == PASSPORT_NET_DEVICE ? dn >= 1 : dn == 0);
+	assert(!strpbrk(pp.net_device, "/:% ") && strcmp(pp.net_device, "lo") != 0);
 	return 0;
 }

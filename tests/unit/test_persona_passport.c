@@ -276,3 +276,41 @@ Test(passport, derived_ids)
 	cr_assert_str_eq(passport_dev_name(PASSPORT_DEV_URANDOM), "urandom");
 	cr_assert_null(passport_dev_name(1u << 20));
 }
+
+/* network: none, or one device by name (docs/network.md). */
+Test(passport, network_device)
+{
+	struct passport pp;
+	char err[256] = "";
+	cr_assert_eq(parse(BASE "network device eth0\n", &pp, err), 0, "%s", err);
+	cr_assert_eq(pp.net, PASSPORT_NET_DEVICE);
+	cr_assert_str_eq(pp.net_device, "eth0");
+	cr_assert_eq(parse(BASE "network device enp0s31f6.1_a-b\n", &pp, err), 0, "%s", err);
+	cr_assert_str_eq(pp.net_device, "enp0s31f6.1_a-b");
+	cr_assert_eq(parse(BASE "network device 0123456789abcde\n", &pp, err), 0, "%s", err);
+	cr_assert_str_eq(pp.net_device, "0123456789abcde");
+	cr_assert_eq(parse(BASE "network none\n", &pp, err), 0, "%s", err);
+	cr_assert_eq(pp.net, PASSPORT_NET_NONE);
+	cr_assert_str_eq(pp.net_device, "");
+	cr_assert_eq(parse(BASE, &pp, err), 0, "%s", err);
+	cr_assert_str_eq(pp.net_device, "");
+}
+
+Test(passport, refuses_network)
+{
+	refused(BASE "network device\n", "network:");
+	refused(BASE "network device 0123456789abcdef\n", "network:"); /* 16 bytes */
+	refused(BASE "network device lo\n", "not lo");
+	refused(BASE "network device eth0 eth1\n", "network:");
+	refused(BASE "network device eth/0\n", "network:");
+	refused(BASE "network device eth:0\n", "network:");
+	refused(BASE "network device .\n", "network:");
+	refused(BASE "network device ..\n", "network:");
+	refused(BASE "network device -eth0\n", "network:");
+	refused(BASE "network device eth%d\n", "network:");
+	refused(BASE "network device eth0\nnetwork none\n", "duplicate");
+	refused(BASE "network none device\n", "network:");
+	refused(BASE "network eth0\n", "network:");
+	refused(BASE "network devices eth0\n", "network:");
+	refused(BASE "network wiphy phy0\n", "network:");
+}
