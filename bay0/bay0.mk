@@ -1,5 +1,6 @@
 # bay0/: PID 1. Persona rules live in bay0/persona.mk.
 include bay0/persona.mk
+include bay0/network.mk
 
 # The PID 1 part: everything in bay0/ that persona.mk does not build.
 BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0/modules.c \

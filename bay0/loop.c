@@ -321,6 +321,8 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 		return;
 	}
 	log_line("persona %s purged: %s", r->p.pp.name, why);
+	if (r->p.pp.net == PASSPORT_NET_DEVICE)
+		log_line("persona %s: %s", r->p.pp.name, r->p.net.report);
 	persona_release(&r->p);
 	/* Last: a needed persona gone during the slot's probation may end in a
 	 * reboot, which purges the others. */
@@ -410,6 +412,15 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 			e = -EEXIST;
 			goto refused;
 		}
+		/* One device, one running persona (docs/network.md). */
+		if (pp.net == PASSPORT_NET_DEVICE && o->p.state == PERSONA_RUNNING &&
+		    o->p.pp.net == PASSPORT_NET_DEVICE &&
+		    !strcmp(o->p.pp.net_device, pp.net_device)) {
+			snprintf(err, sizeof(err), "network device %s is held by persona %s",
+			         pp.net_device, o->p.pp.name);
+			e = -EBUSY;
+			goto refused;
+		}
 	}
 	persona_init(&r->p, &pp);
 	r->used = true;
@@ -442,6 +453,8 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	r->log_fd = pipefd[0];
 	r->log_len = 0;
 	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
+	if (pp.net == PASSPORT_NET_DEVICE)
+		log_line("persona %s: %s", pp.name, r->p.net.report);
 	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)))
 		power_fatal(b, "persona %s: epoll: %s", pp.name, strerror(errno));
 	cg_watch(b, r, slot);

@@ -55,6 +55,7 @@ void persona_init(struct persona *p, const struct passport *pp)
 	p->loop_nr = -1;
 	p->exit_status = -1;
 	p->state = PERSONA_IDLE;
+	persona_net_init(&p->net);
 }
 
 static void loop_detach(struct persona *p);
@@ -481,6 +482,11 @@ __attribute__((noreturn)) static void child_main(const struct child_ctx *c)
 {
 	const struct passport *pp = &c->p->pp;
 
+	/* network device: the namespace bay0 made and moved it into
+	 * (persona_net_claim) instead of a new empty one. */
+	if (c->p->net.netns_fd >= 0)
+		STEP(c, "enter the persona's network namespace",
+		     setns(c->p->net.netns_fd, CLONE_NEWNET));
 	if (c->join_cgroup) {
 		/* clone() fallback: enter the cgroup before anything of the
 		 * persona runs, then root the cgroup namespace there. */
@@ -504,7 +510,9 @@ __attribute__((noreturn)) static void child_main(const struct child_ctx *c)
 	STEP(c, "setsid", setsid());
 
 	const char *step;
-	int r = persona_drop_privileges(pp->uid, pp->gid, &step);
+	int r = c->p->net.userns_fd >= 0
+	                ? persona_net_drop_privileges(c->p->net.userns_fd, pp->uid, pp->gid, &step)
+	                : persona_drop_privileges(pp->uid, pp->gid, &step);
 	if (r)
 		child_fail(c, step, -r);
 
@@ -635,6 +643,8 @@ static pid_t do_clone(struct persona *p, struct child_ctx *c, int *pidfd)
 	if (!stack)
 		return -1;
 	uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+	if (p->net.netns_fd >= 0)
+		ns &= ~(uint64_t)CLONE_NEWNET; /* the child enters the one bay0 made */
 	struct clone_args ca;
 	memset(&ca, 0, sizeof ca);
 	ca.flags = ns | CLONE_NEWCGROUP | CLONE_PIDFD | CLONE_VM | CLONE_VFORK;
@@ -647,6 +657,10 @@ static pid_t do_clone(struct persona *p, struct child_ctx *c, int *pidfd)
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)p->cgroup_fd;
 	}
+	/* A device owner enters its user namespace (persona_net.c), which the
+	 * kernel refuses to a task sharing its memory: a plain fork for it. */
+	if (p->net.userns_fd >= 0)
+		ca.flags &= ~(uint64_t)(CLONE_VM | CLONE_VFORK);
 	c->join_cgroup = false;
 	long pid = clone3_run(&ca, c);
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG))
@@ -655,7 +669,9 @@ static pid_t do_clone(struct persona *p, struct child_ctx *c, int *pidfd)
 	 * joins its cgroup first thing, before anything of the persona runs,
 	 * then unshares its cgroup namespace there. */
 	c->join_cgroup = p->cgroup_fd >= 0;
-	int fl = (int)ns | CLONE_PIDFD | CLONE_VM | CLONE_VFORK | SIGCHLD;
+	int fl = (int)ns | CLONE_PIDFD | SIGCHLD;
+	if (p->net.userns_fd < 0)
+		fl |= CLONE_VM | CLONE_VFORK;
 	if (!c->join_cgroup)
 		fl |= CLONE_NEWCGROUP;
 	return clone(child_start, stack, fl, c, pidfd);
@@ -698,7 +714,8 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	c.envp = envp;
 
 	step = "build seccomp filter";
-	if ((r = persona_seccomp_prog(&c.filter)))
+	if ((r = pp->net == PASSPORT_NET_DEVICE ? persona_seccomp_prog_netdev(&c.filter)
+	                                        : persona_seccomp_prog(&c.filter)))
 		goto fail;
 	if ((r = prepare_persist(p, env, &persist_fd, &step)))
 		goto fail;
@@ -724,6 +741,11 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 		goto fail;
 	if (!p->image_mnt[0] && (r = image_mount(p, env, &step)))
 		goto fail;
+	char net_err[240];
+	if ((r = persona_net_claim(&p->net, pp, net_err, sizeof net_err))) {
+		step = net_err;
+		goto fail;
+	}
 	step = "status pipe";
 	if (pipe2(status, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -795,6 +817,7 @@ int persona_launch(struct persona *p, const struct persona_env *env, char *err, 
 	goto out;
 fail:
 	persona_refuse(err, errlen, -r, "%s: %s: %s", pp->name, step, strerror(-r));
+	persona_net_return(&p->net, pp, NULL, 0);
 	if (p->cgroup_fd >= 0) {
 		close(p->cgroup_fd);
 		p->cgroup_fd = -1;
@@ -855,6 +878,9 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
 	close(p->pidfd);
 	p->pidfd = -1;
 	p->pid = 0;
+	/* No process of the persona is left: its network device goes back. */
+	if ((r = persona_net_return(&p->net, pp, err, errlen)))
+		return r;
 	if (kr)
 		return persona_refuse(err, errlen, -kr, "%s: cgroup kill: %s", pp->name,
 		                      strerror(-kr));

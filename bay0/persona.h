@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "passport.h"
+#include "persona_net.h"
 
 struct persona_env {
 	/* cgroup v2 mount ("/sys/fs/cgroup"). When cgroup_v2 is false no
@@ -63,6 +64,7 @@ struct persona {
 	char image_mnt[600];     /* <stage_dir>/<name> while mounted, else "" */
 	struct timespec started; /* CLOCK_MONOTONIC at exec of the entry */
 	int exit_status;         /* wait status once reaped by purge, else -1 */
+	struct persona_net net;  /* network device owned from launch to purge */
 };
 
 #define PERSONA_FS_EROFS 1u

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,7 @@ static const uint64_t clone_new_flags[] = {
 /* Socket families with kernel bugs a persona has no use for. */
 static const int denied_families[] = {AF_PACKET, AF_VSOCK, AF_KEY};
 
-static int build(scmp_filter_ctx ctx)
+static int build(scmp_filter_ctx ctx, bool netdev)
 {
 	int r;
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
@@ -176,7 +177,10 @@ static int build(scmp_filter_ctx ctx)
 	                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX))))
 		return r;
 	for (size_t i = 0; i < sizeof denied_families / sizeof denied_families[0]; i++)
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+		/* A device owner's DHCP client needs packet sockets, over its
+		 * own namespace (docs/network.md, "Cost"). */
+		if (!(netdev && denied_families[i] == AF_PACKET) &&
+		    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
 		                          SCMP_A0(SCMP_CMP_EQ, (uint64_t)denied_families[i]))))
 			return r;
 	return 0;
@@ -211,24 +215,35 @@ static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int persona_seccomp_prog(const struct sock_fprog **out)
+static int prog_variant(bool netdev, const struct sock_fprog **out)
 {
-	static struct sock_fprog prog;
-	if (prog.filter) {
-		*out = &prog;
+	static struct sock_fprog progs[2];
+	struct sock_fprog *prog = &progs[netdev];
+	if (prog->filter) {
+		*out = prog;
 		return 0;
 	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return -ENOMEM;
-	int r = build(ctx);
+	int r = build(ctx, netdev);
 	if (!r)
-		r = export_prog(ctx, &prog);
+		r = export_prog(ctx, prog);
 	seccomp_release(ctx);
 	if (r)
 		return r < 0 ? r : -EINVAL;
-	*out = &prog;
+	*out = prog;
 	return 0;
+}
+
+int persona_seccomp_prog(const struct sock_fprog **out)
+{
+	return prog_variant(false, out);
+}
+
+int persona_seccomp_prog_netdev(const struct sock_fprog **out)
+{
+	return prog_variant(true, out);
 }
 
 int persona_seccomp_load(const struct sock_fprog *prog)

@@ -14,6 +14,10 @@
  * of bay0). 0 or -errno. */
 int persona_seccomp_prog(const struct sock_fprog **out);
 
+/* The same filter for a persona that owns a network device, less one rule:
+ * socket(AF_PACKET) is allowed (docs/network.md). 0 or -errno. */
+int persona_seccomp_prog_netdev(const struct sock_fprog **out);
+
 /* Installs prog on the calling thread. no_new_privs must already be set.
  * 0 or -errno. */
 int persona_seccomp_load(const struct sock_fprog *prog);

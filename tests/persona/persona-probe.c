@@ -14,12 +14,19 @@
  *   --dev a,b,c     the device nodes the passport granted
  *   --persist none|rw|rw+exec
  *   --abstract NAME an abstract socket bay0's side listens on
+ *   --netdev NAME   the passport gives it this network device (docs/network.md):
+ *                   it must hold exactly CAP_NET_ADMIN, CAP_NET_RAW and
+ *                   CAP_NET_BIND_SERVICE, in a user namespace of its own, see
+ *                   only lo and NAME, and still fail every other item
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -31,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -55,6 +63,10 @@
 #endif
 
 static int failures;
+/* --netdev: the device the persona owns, and the capabilities that go with
+ * it (bits 10, 12, 13: NET_BIND_SERVICE, NET_ADMIN, NET_RAW). */
+static const char *netdev;
+#define NETDEV_CAPS 0x3400ull
 
 __attribute__((format(printf, 2, 3))) static void result(const char *item, const char *fmt, ...)
 {
@@ -109,9 +121,15 @@ static void check_status(void)
 		if (sscanf(line, "%63[^:]:\t%llx", key, &v) != 2)
 			continue;
 		if (!strncmp(key, "Cap", 3)) {
-			char item[80];
-			snprintf(item, sizeof item, "%s zero", key);
-			result(item, v ? "%s = %llx" : NULL, key, v);
+			char item[96];
+			if (netdev) {
+				snprintf(item, sizeof item, "%s only the network caps", key);
+				result(item, v != NETDEV_CAPS ? "%s = %llx, want %llx" : NULL, key,
+				       v, NETDEV_CAPS);
+			} else {
+				snprintf(item, sizeof item, "%s zero", key);
+				result(item, v ? "%s = %llx" : NULL, key, v);
+			}
 		} else if (!strcmp(key, "NoNewPrivs")) {
 			seen_nnp = true;
 			result("NoNewPrivs 1", v == 1 ? NULL : "NoNewPrivs = %llx", v);
@@ -519,7 +537,11 @@ static void check_denied(void)
 	expect_errno("keyctl", syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3, 0), EPERM, 0);
 	expect_errno("add_key", syscall(SYS_add_key, "user", "x", "y", 1, -3), EPERM, 0);
 	expect_errno("request_key", syscall(SYS_request_key, "user", "x", NULL, 0), EPERM, 0);
-	expect_errno("socket(AF_PACKET)", socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT, EPERM);
+	if (netdev)
+		skip("socket(AF_PACKET)", "allowed to a device owner (its DHCP client needs it)");
+	else
+		expect_errno("socket(AF_PACKET)", socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT,
+		             EPERM);
 	expect_errno("socket(AF_VSOCK)", socket(AF_VSOCK, SOCK_STREAM, 0), EAFNOSUPPORT, EPERM);
 	char fh[64] = {0};
 	expect_errno("open_by_handle_at", syscall(SYS_open_by_handle_at, AT_FDCWD, fh, O_RDONLY),
@@ -565,7 +587,9 @@ static void check_denied(void)
 		uint32_t eff, prm, inh;
 	} data[2] = {{1u << 21, 1u << 21, 0}, {0, 0, 0}};
 	expect_errno("capset raise CAP_SYS_ADMIN", syscall(SYS_capset, &hdr, data), EPERM, 0);
-	expect_errno("setuid(0)", setuid(0), EPERM, 0);
+	/* A device owner's user namespace maps only its own uid: 0 does not
+	 * exist there (EINVAL), which fails as surely as EPERM. */
+	expect_errno("setuid(0)", setuid(0), EPERM, netdev ? EINVAL : 0);
 	/* PID 1 of the namespace signalling -1 reaches only its own namespace,
 	 * where nothing else runs now. */
 	expect_errno("kill(-1, 0) finds no other process", kill(-1, 0), ESRCH, 0);
@@ -640,7 +664,127 @@ static void check_net(void)
 	}
 	if (f)
 		fclose(f);
-	result("network is loopback only", n == 1 && lo ? NULL : "interfaces: %s", ifs);
+	if (!netdev) {
+		result("network is loopback only", n == 1 && lo ? NULL : "interfaces: %s", ifs);
+		return;
+	}
+	char want[64];
+	snprintf(want, sizeof want, "lo %s ", netdev);
+	char alt[64];
+	snprintf(alt, sizeof alt, "%s lo ", netdev);
+	result("network is loopback and its own device only",
+	       n == 2 && (!strcmp(ifs, want) || !strcmp(ifs, alt)) ? NULL : "interfaces: %s", ifs);
+}
+
+/* One rtnetlink request, its ack's error (0, or -errno). */
+static int rtnl_ack(struct nlmsghdr *h)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = 1;
+	int r = -EBADMSG;
+	char buf[8192];
+	if (send(s, h, h->nlmsg_len, 0) < 0) {
+		r = -errno;
+	} else {
+		ssize_t n = recv(s, buf, sizeof buf, 0);
+		const struct nlmsghdr *a = (const void *)buf;
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		    a->nlmsg_type == NLMSG_ERROR)
+			r = ((const struct nlmsgerr *)NLMSG_DATA(a))->error;
+		else if (n >= (ssize_t)sizeof *a)
+			r = 0; /* an answer, not an error */
+	}
+	close(s);
+	return r;
+}
+
+struct link_req {
+	struct nlmsghdr h;
+	struct ifinfomsg i;
+	char attrs[64];
+};
+
+static void link_req(struct link_req *q, int type, int ifindex, int attr, int32_t val)
+{
+	memset(q, 0, sizeof *q);
+	q->h.nlmsg_type = (unsigned short)type;
+	q->i.ifi_family = AF_UNSPEC;
+	q->i.ifi_index = ifindex;
+	q->h.nlmsg_len = NLMSG_LENGTH(sizeof q->i);
+	struct rtattr *a = (struct rtattr *)((char *)q + NLMSG_ALIGN(q->h.nlmsg_len));
+	a->rta_type = (unsigned short)attr;
+	a->rta_len = RTA_LENGTH(sizeof val);
+	memcpy(RTA_DATA(a), &val, sizeof val);
+	q->h.nlmsg_len = NLMSG_ALIGN(q->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+static bool read_line(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	bool ok = f && fgets(buf, (int)cap, f);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/* A device owner's network capabilities reach its own namespace and no
+ * other: every name it could give another one is its own. */
+static void check_netdev(void)
+{
+	if (!netdev)
+		return;
+	char line[128] = "", want[64];
+	uid_t u = getuid();
+	gid_t g = getgid();
+	snprintf(want, sizeof want, "%u %u 1", u, u);
+	bool ok = read_line("/proc/self/uid_map", line, sizeof line);
+	line[strcspn(line, "\n")] = 0;
+	/* /proc/<pid>/uid_map prints each field padded to 10 columns */
+	unsigned a, b, c;
+	result("in a user namespace that maps only its own uid",
+	       ok && sscanf(line, "%u %u %u", &a, &b, &c) == 3 && a == u && b == u && c == 1
+	               ? NULL
+	               : "uid_map '%s', want '%s'",
+	       ok ? line : "?", want);
+	ok = read_line("/proc/self/gid_map", line, sizeof line);
+	line[strcspn(line, "\n")] = 0;
+	result("in a user namespace that maps only its own gid",
+	       ok && sscanf(line, "%u %u %u", &a, &b, &c) == 3 && a == g && b == g && c == 1
+	               ? NULL
+	               : "gid_map '%s'",
+	       ok ? line : "?");
+	int ifindex = (int)if_nametoindex(netdev);
+	result("its device is there", ifindex > 0 ? NULL : "%s: %s", netdev, strerror(errno));
+	if (ifindex <= 0)
+		return;
+	/* IFLA_NET_NS_PID names a namespace by a pid of the caller's PID
+	 * namespace: its own pid 1 is itself. The move is a no-op. */
+	struct link_req q;
+	link_req(&q, RTM_NEWLINK, ifindex, IFLA_NET_NS_PID, 1);
+	int r = rtnl_ack(&q.h);
+	result("its device stays (IFLA_NET_NS_PID 1 is its own namespace)",
+	       (int)if_nametoindex(netdev) == ifindex ? NULL : "gone after the move (ack %d)", r);
+	/* A namespace id is the only other way to name a namespace, and it has
+	 * none: nothing of another namespace is known to its own. */
+	for (int id = 0; id < 4; id++) {
+		char item[96];
+		link_req(&q, RTM_GETLINK, 1, IFLA_TARGET_NETNSID, id);
+		snprintf(item, sizeof item, "RTM_GETLINK in namespace id %d refused", id);
+		r = rtnl_ack(&q.h);
+		result(item, r < 0 ? NULL : "answered (%d)", r);
+	}
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	expect_errno("setns(own net) with CAP_NET_ADMIN", syscall(SYS_setns, fd, CLONE_NEWNET),
+	             EPERM, 0);
+	if (fd >= 0)
+		close(fd);
+	fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	expect_errno("setns(own user)", syscall(SYS_setns, fd, CLONE_NEWUSER), EPERM, 0);
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(int argc, char **argv)
@@ -659,6 +803,8 @@ int main(int argc, char **argv)
 			persist = argv[i + 1];
 		else if (!strcmp(argv[i], "--abstract"))
 			abstract = argv[i + 1];
+		else if (!strcmp(argv[i], "--netdev"))
+			netdev = argv[i + 1];
 	}
 	/* fds first: anything the probe opens itself would count. */
 	check_fds();
@@ -676,6 +822,7 @@ int main(int argc, char **argv)
 	check_denied();
 	check_abstract(abstract);
 	check_net();
+	check_netdev();
 	printf("info: failures %d\n", failures);
 	fflush(stdout);
 	return failures ? 1 : 0;
