@@ -20,6 +20,8 @@
 #     reported (or at a deadline), the harness presses ctrl-alt-del through
 #     QEMU's monitor: bay0 must purge, unmount /persist and reboot. The disk
 #     is then checked on the host: e2fsck -n clean, no needs_recovery.
+#     The VM has one NIC (virtio, -netdev user,restrict=on: nothing leaves
+#     it), which the netown persona owns (tests/vm-bay0/net-checks.sh).
 #  2. The watchdog Spine (build/esp/spine-starve.img): a test build of bay0
 #     stops feeding the watchdog; the machine must reset without bay0's
 #     help, and the /persist disk must then look unclean (the control that
@@ -104,7 +106,7 @@ PVM_ITEMS=(
 	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe execok brief bomb hog spin xa xb)
+STARTED=(escape probe execok brief bomb hog spin xa xb netown)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.
@@ -140,6 +142,7 @@ rm -f "$sock"
 echo "vm-bay0: boot 1: test Spine, $cpus CPUs, watchdog, /persist (log $log1)"
 bash "$harness" "${b1[@]}" --watchdog --persist "$disk1" --max-boots 1 --timeout 300 \
 	--log "$log1" -- -smp "$cpus" -monitor "unix:$sock,server=on,wait=off" \
+	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	>"$out/boot1.harness" 2>&1 &
 hpid=$!
 # If this script dies, its VM must not live on: stop the harness (which
@@ -196,7 +199,7 @@ while IFS= read -r l; do
 	skip) echo "SKIP: vm-bay0: $what ($detail)" ;;
 	*) fail "$what: $detail" ;;
 	esac
-done < <(grep -aE "$item_re" "$p1" || true)
+done < <({ grep -aE "$item_re" "$p1" | grep -avE '^bay0: \[net[a-z]*\] '; } || true) # net*: net-checks.sh
 for i in "${PVM_ITEMS[@]}"; do
 	grep -qE "pvm: $i: (ok|FAIL)" "$p1" || fail "pvm $i: never reported"
 done
@@ -306,6 +309,10 @@ esp:*)
 	;;
 *) echo "SKIP: vm-bay0: slot marked good (direct boot: no loader, no spine.slot=)" ;;
 esac
+# issue 12: the persona that owns the VM's NIC, and the two refused askers.
+nnet=0
+bash tests/vm-bay0/net-checks.sh "$p1" || nnet=$?
+nfail=$((nfail + nnet))
 if grep -aqE 'Kernel panic|BUG:|general protection' "$p1"; then
 	fail "kernel trouble in boot 1: $(grep -aE 'Kernel panic|BUG:|general protection' "$p1" | head -n 1)"
 fi
