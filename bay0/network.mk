@@ -1,6 +1,6 @@
-# bay0/persona_net.c: a persona's network device (docs/network.md). The
-# code is in PERSONA_SRCS (persona.mk's wildcard); here its host test and
-# its fuzzer.
+# bay0/persona_net.c, persona_wifi.c: a persona's network device
+# (docs/network.md). The code is in PERSONA_SRCS (persona.mk's wildcard);
+# here its host test and its fuzzers.
 
 PERSONA_NET_DRIVER := $(B)/tests/persona-net
 $(PERSONA_NET_DRIVER): tests/host/persona-net.c $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_HDRS)
@@ -15,6 +15,13 @@ $(B)/fuzz/fuzz_persona_net: tests/fuzz/fuzz_persona_net.c bay0/persona_net.c bay
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 -Iverify $< bay0/persona_net.c bay0/passport.c \
 		$(LIBSV_FUZZ) -lcap -o $@
+
+# The generic netlink parser of the Wi-Fi half (persona_wifi.c).
+$(B)/fuzz/fuzz_persona_wifi: tests/fuzz/fuzz_persona_wifi.c bay0/persona_wifi.c bay0/passport.c \
+		$(PERSONA_HDRS) $(LIBSV_FUZZ)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 -Iverify $< bay0/persona_wifi.c bay0/passport.c \
+		$(LIBSV_FUZZ) -o $@
 
 .PHONY: check-host-net
 CHECKS += check-host-net

@@ -299,6 +299,17 @@ static int link_move(int s, int ifindex, int netns_fd, const char *name, unsigne
 	return nl_talk(s, &r, NULL, NULL);
 }
 
+static int link_set_flags(int s, int ifindex, unsigned flags, unsigned change)
+{
+	struct req r;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC,
+	                        .ifi_index = ifindex,
+	                        .ifi_flags = flags,
+	                        .ifi_change = change};
+	req_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi);
+	return nl_talk(s, &r, NULL, NULL);
+}
+
 /* Address, MTU, queue length, group, alias and flags back to the claim's. */
 static int link_restore(int s, const struct persona_net *n, const struct persona_net_link *now,
                         const struct link_extra *x, unsigned flags)
@@ -529,6 +540,52 @@ static int nl_open_in(int netns_fd, int spine_fd, const char **step)
 
 /* ---- claim and return ---------------------------------------------------- */
 
+/* The Wi-Fi half of persona_net_return: the wiphy back, then from bay0's
+ * side the fresh station interface checked as an Ethernet device is. */
+static int wifi_return(struct persona_net *n, const char *dev, int spine, char *err, size_t errlen)
+{
+	struct persona_net_link l;
+	int ifindex = 0, s = -1;
+	int r = persona_wifi_return(&n->wifi, dev, n->netns_fd, spine, &ifindex, err, errlen);
+	if (r == -ENODEV) {
+		snprintf(n->report, sizeof n->report,
+		         "network device %s: Wi-Fi %s is gone (unplugged?): nothing to return", dev,
+		         n->wifi.phy);
+		r = 0;
+		goto out;
+	}
+	if (r)
+		goto out;
+	close_namespaces(n);
+	unsigned naddr = 0;
+	if ((s = nl_open()) < 0) {
+		r = persona_refuse(err, errlen, -s, "network device %s: netlink: %s", dev,
+		                   strerror(-s));
+		goto out;
+	}
+	if ((r = link_get(s, ifindex, NULL, &l, NULL)) || (r = addr_count(s, ifindex, &naddr))) {
+		r = persona_refuse(err, errlen, -r, "network device %s: new interface %d: %s", dev,
+		                   ifindex, strerror(-r));
+		goto out;
+	}
+	if ((l.flags & IFF_UP) || naddr || strcmp(l.name, dev)) {
+		r = persona_refuse(err, errlen, EIO,
+		                   "network device %s: new interface %s not clean: %s, %u "
+		                   "address(es)",
+		                   dev, l.name, l.flags & IFF_UP ? "up" : "down", naddr);
+		goto out;
+	}
+	snprintf(n->report, sizeof n->report,
+	         "network device %s returned to the Spine with Wi-Fi %s: one new station "
+	         "interface %s, ifindex %d, down, no addresses",
+	         dev, n->wifi.phy, l.name, ifindex);
+out:
+	if (s >= 0)
+		close(s);
+	n->wifi.active = false;
+	return r;
+}
+
 int persona_net_claim(struct persona_net *n, const struct passport *pp, char *err, size_t errlen)
 {
 	const char *dev = pp->net_device, *step = "";
@@ -557,6 +614,12 @@ int persona_net_claim(struct persona_net *n, const struct passport *pp, char *er
 		                   strerror(-r));
 		goto out;
 	}
+	/* A Wi-Fi device moves with its wiphy, if its driver allows. */
+	char sys[64];
+	snprintf(sys, sizeof sys, "/sys/class/net/%s/phy80211", dev);
+	bool wifi = access(sys, F_OK) == 0;
+	if (wifi && (r = persona_wifi_probe(&n->wifi, dev, err, errlen)))
+		goto out;
 	if (l.type != ARPHRD_ETHER) {
 		r = persona_refuse(err, errlen, EPROTOTYPE,
 		                   "network device %s: link type %u is not Ethernet", dev, l.type);
@@ -576,17 +639,22 @@ int persona_net_claim(struct persona_net *n, const struct passport *pp, char *er
 	struct stat st;
 	if (fstat(n->netns_fd, &st) == 0)
 		n->netns_ino = (unsigned long)st.st_ino;
-	r = link_move(s, l.ifindex, n->netns_fd, dev, 0, IFF_UP);
+	if (wifi) {
+		/* Down first: the interfaces follow the wiphy as they are. */
+		r = link_set_flags(s, l.ifindex, 0, IFF_UP);
+		if (r)
+			r = persona_refuse(err, errlen, -r, "network device %s: set down: %s", dev,
+			                   strerror(-r));
+		else
+			r = persona_wifi_move_in(&n->wifi, dev, n->netns_fd, err, errlen);
+	} else {
+		r = link_move(s, l.ifindex, n->netns_fd, dev, 0, IFF_UP);
+		if (r)
+			r = persona_refuse(err, errlen, -r,
+			                   "network device %s: move into the persona: %s", dev,
+			                   strerror(-r));
+	}
 	if (r) {
-		char sys[64];
-		snprintf(sys, sizeof sys, "/sys/class/net/%s/phy80211", dev);
-		bool wifi = access(sys, F_OK) == 0;
-		r = persona_refuse(err, errlen, -r,
-		                   "network device %s: move into the persona: %s%s", dev,
-		                   strerror(-r),
-		                   wifi ? " (a Wi-Fi device: only its wiphy can move, which "
-		                          "bay0 does not do yet)"
-		                        : "");
 		close_namespaces(n);
 		goto out;
 	}
@@ -600,12 +668,21 @@ int persona_net_claim(struct persona_net *n, const struct passport *pp, char *er
 		close_namespaces(n);
 		goto out;
 	}
-	snprintf(n->report, sizeof n->report,
-	         "network device %s (ifindex %d) moved into its namespace, down", dev, l.ifindex);
+	if (wifi)
+		snprintf(n->report, sizeof n->report,
+		         "network device %s (ifindex %d) moved into its namespace with Wi-Fi %s, "
+		         "down",
+		         dev, l.ifindex, n->wifi.phy);
+	else
+		snprintf(n->report, sizeof n->report,
+		         "network device %s (ifindex %d) moved into its namespace, down", dev,
+		         l.ifindex);
 	r = 0;
 out:
-	if (r)
+	if (r) {
 		n->ifindex = 0;
+		n->wifi.active = false;
+	}
 	close(s);
 	return r;
 }
@@ -624,6 +701,10 @@ int persona_net_return(struct persona_net *n, const struct passport *pp, char *e
 	if (spine < 0) {
 		r = persona_refuse(err, errlen, errno, "network device %s: open own netns: %s", dev,
 		                   strerror(errno));
+		goto out;
+	}
+	if (n->wifi.active) {
+		r = wifi_return(n, dev, spine, err, errlen);
 		goto out;
 	}
 	if ((in = nl_open_in(n->netns_fd, spine, &step)) < 0) {

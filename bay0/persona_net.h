@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "passport.h"
+#include "persona_wifi.h"
 
 #define PERSONA_NET_ADDR_MAX 32 /* MAX_ADDR_LEN */
 
@@ -31,11 +32,12 @@ struct persona_net {
 	int ifindex;   /* the device's index while claimed, else 0 */
 	uint8_t addr[PERSONA_NET_ADDR_MAX]; /* its link address at claim */
 	size_t addr_len;
-	uint32_t mtu;            /* its MTU at claim */
-	unsigned flags;          /* its IFF_* flags at claim */
-	uint32_t txqlen;         /* its transmit queue length at claim */
-	unsigned long netns_ino; /* inode of the persona's netns (for leak checks) */
-	char report[200];        /* the last claim or return, for the caller's log */
+	uint32_t mtu;             /* its MTU at claim */
+	unsigned flags;           /* its IFF_* flags at claim */
+	uint32_t txqlen;          /* its transmit queue length at claim */
+	unsigned long netns_ino;  /* inode of the persona's netns (for leak checks) */
+	struct persona_wifi wifi; /* a Wi-Fi device: its wiphy moves (wifi.active) */
+	char report[320];         /* the last claim or return, for the caller's log */
 };
 
 /* What an RTM_NEWLINK message says about one link. */

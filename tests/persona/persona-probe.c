@@ -14,6 +14,10 @@
  *   --dev a,b,c     the device nodes the passport granted
  *   --persist none|rw|rw+exec
  *   --abstract NAME an abstract socket bay0's side listens on
+ *   --wifi PHY      NAME is a Wi-Fi interface of the wiphy PHY (docs/network.md):
+ *                   it must see only that wiphy, under that name, be refused
+ *                   the regulatory domain and rfkill, and then renames the
+ *                   wiphy and adds a monitor interface for bay0 to undo
  *   --netdev NAME   the passport gives it this network device (docs/network.md):
  *                   it must hold exactly CAP_NET_ADMIN, CAP_NET_RAW and
  *                   CAP_NET_BIND_SERVICE, in a user namespace of its own, see
@@ -24,7 +28,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/genetlink.h>
 #include <linux/if_link.h>
+#include <linux/nl80211.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/perf_event.h>
@@ -66,6 +72,8 @@ static int failures;
 /* --netdev: the device the persona owns, and the capabilities that go with
  * it (bits 10, 12, 13: NET_BIND_SERVICE, NET_ADMIN, NET_RAW). */
 static const char *netdev;
+/* --wifi: its device is a Wi-Fi interface whose wiphy should be named so. */
+static const char *wifi_phy;
 #define NETDEV_CAPS 0x3400ull
 
 __attribute__((format(printf, 2, 3))) static void result(const char *item, const char *fmt, ...)
@@ -791,6 +799,174 @@ static void check_netdev(void)
 		close(fd);
 }
 
+/* ---- Wi-Fi (--wifi PHY): what a wiphy's owner can and cannot do ---------- */
+
+struct gmsg {
+	struct nlmsghdr h;
+	struct genlmsghdr g;
+	char attrs[256];
+};
+
+static void gput(struct gmsg *m, unsigned short type, const void *d, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)m + NLMSG_ALIGN(m->h.nlmsg_len));
+	a->nla_type = type;
+	a->nla_len = (unsigned short)(NLA_HDRLEN + len);
+	if (len)
+		memcpy((char *)a + NLA_HDRLEN, d, len);
+	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void ginit(struct gmsg *m, unsigned short family, unsigned char cmd, unsigned short flags)
+{
+	static unsigned seq;
+	memset(m, 0, sizeof *m);
+	m->h.nlmsg_type = family;
+	m->h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
+	m->h.nlmsg_seq = ++seq;
+	m->h.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->g.cmd = cmd;
+	m->g.version = 1;
+}
+
+/* Sends m; for a dump, calls each() on every attribute of every answer
+ * (wiphy, attr type, data, len) until NLMSG_DONE. Returns the ack's error
+ * (0 or -errno). */
+static int gtalk(int s, struct gmsg *m, void (*each)(unsigned, const char *, size_t, void *),
+                 void *ctx)
+{
+	if (send(s, m, m->h.nlmsg_len, 0) < 0)
+		return -errno;
+	static char buf[32768];
+	for (;;) {
+		ssize_t n = recv(s, buf, sizeof buf, 0);
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != m->h.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			size_t off = NLMSG_LENGTH(GENL_HDRLEN);
+			while (off + NLA_HDRLEN <= h->nlmsg_len) {
+				struct nlattr *a = (void *)((char *)h + off);
+				if (a->nla_len < NLA_HDRLEN || a->nla_len > h->nlmsg_len - off)
+					break;
+				if (each)
+					each(a->nla_type & NLA_TYPE_MASK, (char *)a + NLA_HDRLEN,
+					     a->nla_len - NLA_HDRLEN, ctx);
+				off += NLA_ALIGN(a->nla_len);
+			}
+		}
+	}
+}
+
+static void take_family(unsigned type, const char *d, size_t len, void *ctx)
+{
+	if (type == CTRL_ATTR_FAMILY_ID && len == 2)
+		memcpy(ctx, d, 2);
+}
+
+struct phys {
+	int n;
+	uint32_t last;
+	char names[128];
+};
+
+static void take_phy(unsigned type, const char *d, size_t len, void *ctx)
+{
+	struct phys *p = ctx;
+	if (type == NL80211_ATTR_WIPHY && len == 4) {
+		uint32_t w;
+		memcpy(&w, d, 4);
+		if (!p->n || w != p->last)
+			p->n++;
+		p->last = w;
+	} else if (type == NL80211_ATTR_WIPHY_NAME && len && !memchr(d, 0, len - 1) &&
+	           !d[len - 1] && !strstr(p->names, d) &&
+	           strlen(p->names) + len + 1 < sizeof p->names) {
+		strcat(p->names, d);
+		strcat(p->names, " ");
+	}
+}
+
+static int phys_here(int s, unsigned short fam, struct phys *p)
+{
+	struct gmsg m;
+	memset(p, 0, sizeof *p);
+	ginit(&m, fam, NL80211_CMD_GET_WIPHY, NLM_F_DUMP);
+	gput(&m, NL80211_ATTR_SPLIT_WIPHY_DUMP, NULL, 0);
+	return gtalk(s, &m, take_phy, p);
+}
+
+static void check_wifi(void)
+{
+	if (!wifi_phy)
+		return;
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	struct gmsg m;
+	unsigned short fam = 0;
+	ginit(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+	gput(&m, CTRL_ATTR_FAMILY_NAME, "nl80211", 8);
+	int r = s < 0 ? -errno : gtalk(s, &m, take_family, &fam);
+	result("Wi-Fi: nl80211 reachable", !r && fam ? NULL : "%s", strerror(-r));
+	if (r || !fam) {
+		if (s >= 0)
+			close(s);
+		return;
+	}
+	/* Its own wiphy, and no other, under the name it had at claim: on a
+	 * second launch that is bay0 having put the name back. */
+	struct phys p;
+	r = phys_here(s, fam, &p);
+	char want[80];
+	snprintf(want, sizeof want, "%s ", wifi_phy);
+	result("Wi-Fi: only its own wiphy, named as at claim",
+	       !r && p.n == 1 && !strcmp(p.names, want) ? NULL : "%d wiphy(s): '%s' (%s)", p.n,
+	       p.names, strerror(-r));
+	uint32_t wiphy = p.last;
+	/* The regulatory domain stays bay0's (GENL_ADMIN_PERM: the initial
+	 * user namespace's CAP_NET_ADMIN). */
+	ginit(&m, fam, NL80211_CMD_REQ_SET_REG, NLM_F_ACK);
+	gput(&m, NL80211_ATTR_REG_ALPHA2, "US", 3);
+	r = gtalk(s, &m, NULL, NULL);
+	result("Wi-Fi: setting the regulatory domain refused", r == -EPERM ? NULL : "ack %d", r);
+	errno = 0;
+	int fd = open("/dev/rfkill", O_RDWR | O_CLOEXEC);
+	result("Wi-Fi: no /dev/rfkill", fd < 0 && errno == ENOENT ? NULL : "open: %s",
+	       fd < 0 ? strerror(errno) : "opened");
+	if (fd >= 0)
+		close(fd);
+	/* Moving it to "the namespace of pid 1" names its own: a no-op. */
+	uint32_t one = 1;
+	ginit(&m, fam, NL80211_CMD_SET_WIPHY_NETNS, NLM_F_ACK);
+	gput(&m, NL80211_ATTR_WIPHY, &wiphy, 4);
+	gput(&m, NL80211_ATTR_PID, &one, 4);
+	r = gtalk(s, &m, NULL, NULL);
+	r = phys_here(s, fam, &p);
+	result("Wi-Fi: its wiphy stays (SET_WIPHY_NETNS to its own pid 1)",
+	       !r && p.n == 1 ? NULL : "%d wiphy(s) after the move", p.n);
+	/* What an owner may do, and bay0 must undo at purge: rename the
+	 * wiphy, add a monitor interface. */
+	ginit(&m, fam, NL80211_CMD_SET_WIPHY, NLM_F_ACK);
+	gput(&m, NL80211_ATTR_WIPHY, &wiphy, 4);
+	gput(&m, NL80211_ATTR_WIPHY_NAME, "personaphy", 11);
+	r = gtalk(s, &m, NULL, NULL);
+	result("Wi-Fi: renamed its wiphy (bay0 restores it)", r ? "ack %d" : NULL, r);
+	uint32_t mon = NL80211_IFTYPE_MONITOR;
+	ginit(&m, fam, NL80211_CMD_NEW_INTERFACE, NLM_F_ACK);
+	gput(&m, NL80211_ATTR_WIPHY, &wiphy, 4);
+	gput(&m, NL80211_ATTR_IFNAME, "wlmon0", 7);
+	gput(&m, NL80211_ATTR_IFTYPE, &mon, 4);
+	r = gtalk(s, &m, NULL, NULL);
+	result("Wi-Fi: added a monitor interface (bay0 removes it)",
+	       r || !if_nametoindex("wlmon0") ? "ack %d" : NULL, r);
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dev = "", *persist = "none", *abstract = NULL;
@@ -809,6 +985,8 @@ int main(int argc, char **argv)
 			abstract = argv[i + 1];
 		else if (!strcmp(argv[i], "--netdev"))
 			netdev = argv[i + 1];
+		else if (!strcmp(argv[i], "--wifi"))
+			wifi_phy = argv[i + 1];
 	}
 	/* fds first: anything the probe opens itself would count. */
 	check_fds();
@@ -827,6 +1005,7 @@ int main(int argc, char **argv)
 	check_abstract(abstract);
 	check_net();
 	check_netdev();
+	check_wifi(); /* last: it leaves an interface behind for bay0 to remove */
 	printf("info: failures %d\n", failures);
 	fflush(stdout);
 	return failures ? 1 : 0;
