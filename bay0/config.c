@@ -229,6 +229,20 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 		if (nw != 2 || parse_uint(w[1], 0, 3600, &c->starve_after_sec))
 			return fail(err, errlen, "test-starve-watchdog: <seconds>");
 		c->starve_after_sec++; /* stored +1 so that 0 means "never" */
+	} else if (!strcmp(k, "test-relaunch")) {
+		/* Accepted only by test builds: a release bay0 never restarts a
+		 * persona (docs/bay0.md); the VM test uses it to show a device
+		 * handed back and claimed again within one boot. */
+		if (!test_build)
+			return fail(err, errlen, "test-relaunch: not a test build");
+		if (nw != 2 || !persona_name_ok(w[1]))
+			return fail(err, errlen, "test-relaunch: one persona name");
+		if (c->ntest_relaunch == CONF_MAX_PERSONAS)
+			return fail(err, errlen, "test-relaunch: too many");
+		for (size_t i = 0; i < c->ntest_relaunch; i++)
+			if (!strcmp(c->test_relaunch[i], w[1]))
+				return fail(err, errlen, "test-relaunch: listed twice");
+		strcpy(c->test_relaunch[c->ntest_relaunch++], w[1]);
 	} else {
 		return fail(err, errlen, "unknown directive");
 	}

@@ -43,6 +43,10 @@ struct spine_conf {
 	char healthy_needs[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
 	size_t nhealthy_needs;
 	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */
+	/* TEST BUILDS ONLY: personas started once more after their first
+	 * purge (a name is cleared once used). */
+	char test_relaunch[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
+	size_t ntest_relaunch;
 };
 
 /* Fills *c with the defaults (docs/bay0.md), then applies the file.

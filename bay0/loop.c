@@ -288,6 +288,30 @@ static void cg_unwatch(struct running *r)
 
 /* ---- persona lifetimes --------------------------------------------------- */
 
+static int start_one(struct bay0 *b, size_t slot, const char *path);
+
+/* TEST BUILDS ONLY (spine.conf test-relaunch): the persona starts once more
+ * from its passport after its first purge. A release bay0 never restarts. */
+static void test_maybe_relaunch(struct bay0 *b, struct running *r)
+{
+#ifdef BAY0_TEST_BUILD
+	size_t slot = (size_t)(r - b->personas);
+	if (b->shutting_down)
+		return;
+	for (size_t i = 0; i < b->conf.ntest_relaunch; i++)
+		if (!strcmp(b->conf.test_relaunch[i], r->p.pp.name)) {
+			b->conf.test_relaunch[i][0] = 0; /* once */
+			log_line("persona %s: relaunched (test-relaunch)", r->p.pp.name);
+			r->used = false; /* its purged entry would clash by name */
+			start_one(b, slot, b->conf.personas[slot]);
+			return;
+		}
+#else
+	(void)b;
+	(void)r;
+#endif
+}
+
 static void purge(struct bay0 *b, struct running *r, const char *why)
 {
 	char err[256] = "";
@@ -327,6 +351,7 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	/* Last: a needed persona gone during the slot's probation may end in a
 	 * reboot, which purges the others. */
 	health_persona_gone(b, r->p.pp.name, why);
+	test_maybe_relaunch(b, r);
 }
 
 static void persona_exited(struct bay0 *b, struct running *r, const siginfo_t *si)

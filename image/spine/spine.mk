@@ -63,15 +63,17 @@ $(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT
 # --- the test Spine: one image for every test persona; badimg's image is a
 # copy whose passport was signed over it before one byte was flipped, and
 # badsig's passport has one byte of its body changed after signing.
-$(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_BINS) $(ESCAPE_PROBE) tests/vm-bay0/netown.sh | deps
+$(SP)/test/pvm.erofs: image/spine/mkpersona.sh $(PVM_BINS) $(ESCAPE_PROBE) tests/vm-bay0/netown.sh \
+		tests/vm-bay0/wifiown.sh | deps
 	image/spine/mkpersona.sh -o $@ -f $(ESCAPE_PROBE):/test/persona-probe \
-		-f tests/vm-bay0/netown.sh:/test/netown.sh \
+		-f tests/vm-bay0/netown.sh:/test/netown.sh -f tests/vm-bay0/wifiown.sh:/test/wifiown.sh \
 		-S $(ESCAPE_PROBE):/bin/persona-probe-suid \
 		$(foreach p,$(PVM_BINS),-f $(p):/test/$(notdir $(p)))
 
 TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
-# issue 12 (docs/network.md): the owner of the VM's NIC and two refused askers.
-TEST_PERSONAS += netown netthief netghost
+# docs/network.md: the owners of the VM's NIC and of a mac80211_hwsim radio,
+# and two refused askers.
+TEST_PERSONAS += netown netthief netghost wifiown
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)

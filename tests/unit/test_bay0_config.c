@@ -134,6 +134,7 @@ Test(bay0_config, refusals_name_the_line)
 	        {"module ext4 # comment\n", 1}, /* '#' only at line start */
 	        {"\n\nwatchdog x\n", 3},
 	        {"test-starve-watchdog 10\n", 1}, /* release build */
+	        {"test-relaunch web\n", 1},       /* release build */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -169,6 +170,24 @@ Test(bay0_config, test_switch_only_in_test_builds)
 	cr_assert_eq(c.starve_after_sec, 11);
 	cr_assert_eq(parse("test-starve-watchdog 0\n", true, &c, &line), 0);
 	cr_assert_eq(c.starve_after_sec, 1);
+}
+
+Test(bay0_config, test_relaunch_only_in_test_builds)
+{
+	struct spine_conf c;
+	unsigned line;
+
+	cr_assert_eq(parse("test-relaunch netown\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-relaunch netown\ntest-relaunch wifiown\n", true, &c, &line), 0);
+	cr_assert_eq(c.ntest_relaunch, 2);
+	cr_assert_str_eq(c.test_relaunch[0], "netown");
+	cr_assert_str_eq(c.test_relaunch[1], "wifiown");
+	cr_assert_eq(parse("test-relaunch netown\ntest-relaunch netown\n", true, &c, &line),
+	             -EINVAL);
+	cr_assert_eq(line, 2);
+	cr_assert_eq(parse("test-relaunch Net\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-relaunch a b\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-relaunch\n", true, &c, &line), -EINVAL);
 }
 
 Test(bay0_config, limits)

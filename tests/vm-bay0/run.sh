@@ -21,7 +21,8 @@
 #     QEMU's monitor: bay0 must purge, unmount /persist and reboot. The disk
 #     is then checked on the host: e2fsck -n clean, no needs_recovery.
 #     The VM has one NIC (virtio, -netdev user,restrict=on: nothing leaves
-#     it), which the netown persona owns (tests/vm-bay0/net-checks.sh).
+#     it), which the netown persona owns, and two mac80211_hwsim radios, of
+#     which wifiown owns the first; both run twice (tests/vm-bay0/net-checks.sh).
 #  2. The watchdog Spine (build/esp/spine-starve.img): a test build of bay0
 #     stops feeding the watchdog; the machine must reset without bay0's
 #     help, and the /persist disk must then look unclean (the control that
@@ -106,7 +107,7 @@ PVM_ITEMS=(
 	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe execok brief bomb hog spin xa xb netown)
+STARTED=(escape probe execok brief bomb hog spin xa xb netown wifiown)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.
@@ -129,7 +130,10 @@ all_reported() {
 		grep -qE "pvm: $i: (ok|FAIL)" "$log" || return 1
 	done
 	grep -q 'pvm: fsprobe-done' "$log" && grep -q 'pvm: fsprobe-exec-right-done' "$log" &&
-		grep -q 'info: failures' "$log"
+		grep -q 'info: failures' "$log" || return 1
+	# Both device owners ran twice (test-relaunch) and gave their device back twice.
+	[ "$(grep -cE 'bay0: persona netown: network device eth0 returned' "$log")" -ge 2 ] &&
+		[ "$(grep -cE 'bay0: persona wifiown: network device wlan0 returned' "$log")" -ge 2 ]
 }
 
 # ---------------------------------------------------------------- boot 1
@@ -199,7 +203,7 @@ while IFS= read -r l; do
 	skip) echo "SKIP: vm-bay0: $what ($detail)" ;;
 	*) fail "$what: $detail" ;;
 	esac
-done < <({ grep -aE "$item_re" "$p1" | grep -avE '^bay0: \[net[a-z]*\] '; } || true) # net*: net-checks.sh
+done < <({ grep -aE "$item_re" "$p1" | grep -avE '^bay0: \[(net[a-z]*|wifiown)\] '; } || true) # net-checks.sh grades these
 for i in "${PVM_ITEMS[@]}"; do
 	grep -qE "pvm: $i: (ok|FAIL)" "$p1" || fail "pvm $i: never reported"
 done
