@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # What a release bay0 must not carry (docs/bay0.md, "Builds"):
-#  - the test-only switch (stop feeding the watchdog) is compiled out;
+#  - the test-only switches (stop feeding the watchdog, relaunch a persona)
+#    are compiled out;
 #  - no shared library: the Spine's initramfs holds no ld.so and no libc.so.
 #   tests/host/bay0-release.sh build/bay0/bay0 build/bay0/bay0-test
 set -u
 rel=${1:?usage: $0 bay0 bay0-test}
 tst=${2:?usage: $0 bay0 bay0-test}
 rc=0
-marker='TEST: watchdog feeding stopped'
-if grep -qaF "$marker" "$tst"; then
-	echo "PASS: bay0 release: the test build carries the watchdog switch"
-else
-	echo "FAIL: bay0 release: the test build lacks the watchdog switch (the check below proves nothing)"
-	rc=1
-fi
-if grep -qaF "$marker" "$rel"; then
-	echo "FAIL: bay0 release: the release build carries the test-only watchdog switch"
-	rc=1
-else
-	echo "PASS: bay0 release: no test-only watchdog switch in the release build"
-fi
+# One string from the code of each test-only switch (docs/bay0.md).
+for sw in 'watchdog switch:TEST: watchdog feeding stopped' 'relaunch switch:relaunched (test-relaunch)'; do
+	what=${sw%%:*}
+	marker=${sw#*:}
+	if grep -qaF "$marker" "$tst"; then
+		echo "PASS: bay0 release: the test build carries the $what"
+	else
+		echo "FAIL: bay0 release: the test build lacks the $what (the check below proves nothing)"
+		rc=1
+	fi
+	if grep -qaF "$marker" "$rel"; then
+		echo "FAIL: bay0 release: the release build carries the test-only $what"
+		rc=1
+	else
+		echo "PASS: bay0 release: no test-only $what in the release build"
+	fi
+done
 for b in "$rel" "$tst"; do
 	dyn=$(readelf -d "$b" 2>/dev/null | grep -E 'NEEDED' || true)
 	interp=$(readelf -l "$b" 2>/dev/null | grep -F 'interpreter' || true)
