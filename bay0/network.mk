@@ -10,10 +10,10 @@ $(PERSONA_NET_DRIVER): tests/host/persona-net.c $(PERSONA_HOST_OBJS) $(LIBSV_HOS
 
 # The netlink answer parser, fuzzed beside the others (FUZZERS picks the
 # binary up through verify.mk's wildcard; this rule links what it needs).
-$(B)/fuzz/fuzz_persona_net: tests/fuzz/fuzz_persona_net.c bay0/persona_net.c bay0/passport.c \
-		$(PERSONA_HDRS) $(LIBSV_FUZZ)
+$(B)/fuzz/fuzz_persona_net: tests/fuzz/fuzz_persona_net.c bay0/persona_net.c bay0/persona_wifi.c \
+		bay0/passport.c $(PERSONA_HDRS) $(LIBSV_FUZZ)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 -Iverify $< bay0/persona_net.c bay0/passport.c \
+	$(CLANG) $(FUZZ_CFLAGS) -Ibay0 -Iverify $< bay0/persona_net.c bay0/persona_wifi.c bay0/passport.c \
 		$(LIBSV_FUZZ) -lcap -o $@
 
 # The generic netlink parser of the Wi-Fi half (persona_wifi.c).
