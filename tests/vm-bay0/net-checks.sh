@@ -64,7 +64,7 @@ want_twice() {
 	[ "$c" = 2 ] || fail "$who: '$want' ok in $c of 2 runs"
 }
 items netown
-for want in 'net: no address at start' 'net: down at start' \
+for want in 'net: no address at start' 'net: down at start' "net: DHCP lease from QEMU's built-in server" \
 	'net: configured \(address, MAC, MTU, up, carrier\)' 'net: renamed its device' \
 	'escape: network is loopback and its own device only' \
 	'escape: CapEff only the network caps' 'escape: CapBnd only the network caps' \
@@ -72,7 +72,8 @@ for want in 'net: no address at start' 'net: down at start' \
 	'escape: unshare\(CLONE_NEWUSER\)' 'escape: mount tmpfs' 'escape: ptrace\(ATTACH\)' \
 	'escape: init_module' 'escape: write /proc/sys/kernel/core_pattern' \
 	'escape: its device stays \(IFLA_NET_NS_PID 1 is its own namespace\)' \
-	'escape: RTM_GETLINK in namespace id 0 refused' 'escape: setns\(own net\) with CAP_NET_ADMIN'; do
+	'escape: RTM_GETLINK in namespace id 0 refused' 'escape: setns\(own net\) with CAP_NET_ADMIN' \
+	'escape: socket\(AF_PACKET\) allowed to a device owner'; do
 	want_twice netown "$want"
 done
 if [ "$(grep -acE '^bay0: \[netown\] info: failures 0$' "$p")" = 2 ] && [ "$n" -ge 120 ]; then
@@ -139,7 +140,8 @@ for want in 'net: wifi no address at start' 'net: wifi down at start' 'net: wifi
 	'escape: Wi-Fi: its wiphy stays \(SET_WIPHY_NETNS to its own pid 1\)' \
 	'escape: Wi-Fi: renamed its wiphy \(bay0 restores it\)' \
 	'escape: Wi-Fi: added a monitor interface \(bay0 removes it\)' \
-	'escape: unshare\(CLONE_NEWUSER\)' 'escape: mount tmpfs' 'escape: init_module'; do
+	'escape: unshare\(CLONE_NEWUSER\)' 'escape: mount tmpfs' 'escape: init_module' \
+	'escape: socket\(AF_PACKET\) allowed to a device owner'; do
 	want_twice wifiown "$want"
 done
 if [ "$(grep -acE '^bay0: \[wifiown\] info: failures 0$' "$p")" = 2 ] && [ "$n" -ge 120 ]; then
