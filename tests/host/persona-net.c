@@ -16,7 +16,10 @@
  *   4. a second launch of the owner gets it again, clean.
  *
  *   persona-net --key K.pub --inventory DIR --stage DIR --dev NAME
- *               --own P --thief P --ghost P
+ *               --own P --thief P --ghost P [--abstract NAME]
+ *
+ * --abstract: listen there in this ("the Spine's") namespace; the owner's
+ * probe must not reach it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -28,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -193,7 +198,7 @@ static int grade(int fd, const char *label)
 int main(int argc, char **argv)
 {
 	const char *key = NULL, *inv = NULL, *stage = NULL, *dev = NULL, *own = NULL, *thief = NULL,
-	           *ghost = NULL;
+	           *ghost = NULL, *abstract = NULL;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--key"))
@@ -210,10 +215,25 @@ int main(int argc, char **argv)
 			thief = v;
 		else if (!strcmp(k, "--ghost"))
 			ghost = v;
+		else if (!strcmp(k, "--abstract"))
+			abstract = v;
 	}
 	if (!key || !inv || !stage || !dev || !own || !thief || !ghost) {
 		fprintf(stderr, "persona-net: missing arguments\n");
 		return 2;
+	}
+	if (abstract) {
+		int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		size_t alen = strlen(abstract) < sizeof sa.sun_path - 1 ? strlen(abstract) : 0;
+		memcpy(sa.sun_path + 1, abstract, alen);
+		if (ls < 0 ||
+		    bind(ls, (struct sockaddr *)&sa,
+		         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + alen)) < 0 ||
+		    listen(ls, 1) < 0) {
+			report(false, "abstract listener @%s: %s", abstract, strerror(errno));
+			return 1;
+		}
 	}
 	struct devstate before, st;
 	dev_state(dev, &before);

@@ -25,6 +25,8 @@ mkdir -p "$T"/root/{bin,dev,proc,tmp,run,persist,etc} "$T"/inv "$T"/stage
 cp /bin/busybox "$T"/root/bin/busybox
 for a in sh ip grep cat echo; do ln -s busybox "$T/root/bin/$a"; done
 cp "$B"/tests/persona/persona-probe "$T"/root/bin/
+# A setuid-root copy (--all-root below): it must run unprivileged.
+install -m 4755 "$B"/tests/persona/persona-probe "$T"/root/bin/persona-probe-suid
 # The owner's entry: it must find its device clean, configure it (address,
 # MAC, MTU, promiscuous, up), rename it, then run the escape probe on it.
 cat >"$T"/root/etc/net-own.sh <<'SH'
@@ -40,7 +42,7 @@ else
 fi
 ip link set dev $d down && ip link set dev $d name renamed0 && ip link set dev renamed0 up &&
 	echo "net: renamed its device: ok" || echo "net: renamed its device: FAIL"
-exec /bin/persona-probe --netdev renamed0 --persist none --dev null
+exec /bin/persona-probe --netdev renamed0 --persist none --dev null --abstract spine-net-test
 SH
 mkfs.erofs --quiet --all-root "$T"/inv/net.img "$T"/root >/dev/null || { echo "FAIL: persona net: mkfs.erofs"; exit 1; }
 HASH=$(sha512sum "$T"/inv/net.img | cut -d' ' -f1)
@@ -68,4 +70,4 @@ unshare --pid --fork --mount --mount-proc --net sh -c '
 	shift
 	exec "$@"' sh "$DEV" "$B"/tests/persona-net --key "$T"/k.pub --inventory "$T"/inv \
 	--stage "$S" --dev "$DEV" --own "$T"/own.passport --thief "$T"/thief.passport \
-	--ghost "$T"/ghost.passport
+	--ghost "$T"/ghost.passport --abstract spine-net-test
