@@ -219,16 +219,7 @@ static struct rtattr *req_attr(struct req *r, uint16_t type, const void *data, s
 
 static int nl_open(void)
 {
-	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return -errno;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
-		close(s);
-		return -e;
-	}
-	return s;
+	return persona_netlink_open(NETLINK_ROUTE);
 }
 
 /* Sends r and reads datagrams until the one answering it. What it says is

@@ -184,9 +184,9 @@ static bool greq_attr(struct greq *r, uint16_t type, const void *data, size_t le
 	return true;
 }
 
-static int genl_open(void)
+int persona_netlink_open(int protocol)
 {
-	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	if (s < 0)
 		return -errno;
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
@@ -196,6 +196,11 @@ static int genl_open(void)
 		return -e;
 	}
 	return s;
+}
+
+static int genl_open(void)
+{
+	return persona_netlink_open(NETLINK_GENERIC);
 }
 
 typedef int (*each_fn)(const struct persona_wifi_msg *m, void *ctx);

@@ -62,6 +62,10 @@ int persona_wifi_move_in(struct persona_wifi *w, const char *dev, int netns_fd, 
 int persona_wifi_return(struct persona_wifi *w, const char *dev, int netns_fd, int spine_fd,
                         int *ifindex, char *err, size_t errlen);
 
+/* A bound netlink socket of that protocol (NETLINK_ROUTE, NETLINK_GENERIC),
+ * close-on-exec: an fd, or -errno. persona_net.c uses it too. */
+int persona_netlink_open(int protocol);
+
 /* Parses the message at *off of one datagram (len bytes) answering seq and
  * steps *off past it: 1 with *m filled, 0 at the datagram's end, -EBADMSG
  * when anything is malformed. Messages for other sequence numbers are
