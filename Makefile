@@ -57,9 +57,10 @@ include efi/efi.mk
 include bay0/bay0.mk
 include keys/keys.mk
 include image/image.mk
+# Before the Spine's rules: every Spine carries spine-tpm.
+include measure/measure.mk
 include image/spine/spine.mk
 include ovmf/ovmf.mk
-include measure/measure.mk
 include tests/tests.mk
 
 .PHONY: all all-targets check fuzz bench deps clean boot format check-format

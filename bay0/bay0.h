@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "measure.h"
 #include "persona.h"
 
 #define BAY0_CONF_PATH "/etc/spine.conf"
@@ -66,6 +67,7 @@ struct bay0 {
 	long long start_ms; /* CLOCK_MONOTONIC: about ms since the kernel began */
 	struct watchdog wd;
 	struct health health;
+	struct measure tpm; /* docs/measure.md */
 	int epfd;
 	int sig_fd;
 	sv_pubkey keys[1]; /* the slot key, compiled in: signs passports */

@@ -169,6 +169,20 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 		} else {
 			return fail(err, errlen, "watchdog: <seconds 2..3600> [optional] | off");
 		}
+	} else if (!strcmp(k, "tpm")) {
+		if (nw == 2 && !strcmp(w[1], "auto"))
+			c->tpm = CONF_TPM_AUTO;
+		else if (nw == 2 && !strcmp(w[1], "required"))
+			c->tpm = CONF_TPM_REQUIRED;
+		else if (nw == 2 && !strcmp(w[1], "off"))
+			c->tpm = CONF_TPM_OFF;
+		else
+			return fail(err, errlen, "tpm: auto | required | off");
+	} else if (!strcmp(k, "tpm-eventlog")) {
+		if (nw == 2 && (!strcmp(w[1], "log") || !strcmp(w[1], "strict")))
+			c->tpm_eventlog_strict = w[1][0] == 's';
+		else
+			return fail(err, errlen, "tpm-eventlog: log | strict");
 	} else if (!strcmp(k, "on-fatal")) {
 		if (nw != 2 || parse_power(w[1], &c->on_fatal))
 			return fail(err, errlen, "on-fatal: reboot | poweroff");

@@ -20,6 +20,9 @@
 #define CONF_NAME_MAX 31 /* a persona's name, as in its passport */
 
 enum conf_power { CONF_REBOOT, CONF_POWEROFF };
+/* tpm: measure when a TPM answers (auto), refuse to run personas without
+ * one (required), or never touch it (off). docs/measure.md. */
+enum conf_tpm { CONF_TPM_AUTO, CONF_TPM_REQUIRED, CONF_TPM_OFF };
 
 struct spine_conf {
 	char modules[CONF_MAX_MODULES][CONF_MODULE_MAX];
@@ -36,6 +39,8 @@ struct spine_conf {
 	 * within psi_window_ms (0 = off). */
 	unsigned psi_stall_ms, psi_window_ms;
 	unsigned shutdown_sec; /* cap on waiting for processes to die */
+	enum conf_tpm tpm;
+	bool tpm_eventlog_strict; /* a firmware log that does not replay = fatal */
 	/* Health (docs/bay0.md, "Marking the slot good"): the slot is marked
 	 * good once healthy_sec have passed with every needed persona running
 	 * and the watchdog fed. No healthy-needs line: every persona listed. */

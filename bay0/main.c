@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,47 @@ static void setup_env(struct bay0 *b)
 		power_fatal(b, "cgroup v2 controllers cpu cpuset memory pids missing");
 }
 
+/* docs/measure.md: the firmware log's replay, then the phase barrier.
+ * Once a TPM has answered, no persona runs unless "spine:personas" is in
+ * PCR 11: a secret sealed to the boot-time PCR 11 stays out of reach. */
+static void measure_boot(struct bay0 *b)
+{
+	char err[512];
+
+	measure_init(&b->tpm, MEASURE_TOOL, MEASURE_LOG);
+	if (b->conf.tpm == CONF_TPM_OFF) {
+		log_line("tpm: off (spine.conf): nothing is measured at run time");
+		return;
+	}
+	if (b->contained) {
+		log_line("tpm: skipped (contained): nothing is measured at run time");
+		return;
+	}
+	/* The firmware log (securityfs) and the TPM's nodes, when the kernel
+	 * found one. No node: spine-tpm says there is no TPM. */
+	if (mount("securityfs", "/sys/kernel/security", "securityfs",
+	          MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+	    errno != EBUSY)
+		log_err(-errno, "tpm: mount securityfs");
+	(void)dev_node_from_sys("/sys/class/tpmrm/tpmrm0/dev", "/dev/tpmrm0", 0600);
+	(void)dev_node_from_sys("/sys/class/tpm/tpm0/dev", "/dev/tpm0", 0600);
+	enum measure_replay r = measure_replay(&b->tpm);
+	if (r == MEASURE_NO_TPM) {
+		if (b->conf.tpm == CONF_TPM_REQUIRED)
+			power_fatal(b, "tpm required (spine.conf) and none answers");
+		return;
+	}
+	if (r != MEASURE_MATCH && b->conf.tpm_eventlog_strict)
+		power_fatal(b, "tpm: the firmware log does not replay to the PCRs "
+		               "(tpm-eventlog strict)");
+	int e = measure_open_log(&b->tpm);
+	if (e)
+		log_err(e, "tpm: %s", MEASURE_LOG);
+	if (measure_extend(&b->tpm, "spine:personas", err, sizeof(err)))
+		power_fatal(b, "tpm: phase barrier not in PCR 11 (%s): no persona may run", err);
+	b->tpm.barrier = true;
+}
+
 static void step(struct bay0 *b, int r, const char *what)
 {
 	if (r)
@@ -163,6 +205,7 @@ int main(void)
 	pin_core0(&b);
 	step(&b, keys_load(&b), "load the trusted key");
 	setup_env(&b);
+	measure_boot(&b);
 	step(&b, health_start(&b, (size_t)loop_start_personas(&b)), "slot health timer");
 	log_line("ready");
 	loop_run(&b);

@@ -574,6 +574,8 @@ int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nke
 		}
 	}
 	r = passport_verify_parse(buf, len, keys, nkeys, out, err, errlen);
+	if (r == 0)
+		sv_sha512(buf, len, out->file_sha512);
 out:
 	if (fd >= 0)
 		close(fd);

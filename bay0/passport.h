@@ -54,6 +54,9 @@ struct passport {
 	char name[PASSPORT_NAME_MAX + 1];
 	char image[PASSPORT_IMAGE_MAX + 1];
 	uint8_t image_sha512[SV_SHA512_LEN];
+	/* passport_load only: SHA-512 of the file's bytes as read and
+	 * verified, the persona's identity in PCR 11 (docs/measure.md). */
+	uint8_t file_sha512[SV_SHA512_LEN];
 	/* entry: argv[0] is an absolute path inside the image. Stored inline so
 	 * a struct passport can be copied; passport_argv() builds the pointers. */
 	unsigned argc;

@@ -75,6 +75,13 @@ void power_shutdown(struct bay0 *b, enum conf_power how, const char *why)
 	if (!b->shutting_down) {
 		b->shutting_down = true;
 		log_line("shutdown: %s", why);
+		/* The last phase, while the personas still run: nothing that
+		 * unseals after this point was sealed to a running Spine. */
+		if (b->tpm.barrier) {
+			char err[512];
+			if (measure_extend(&b->tpm, "spine:shutdown", err, sizeof(err)))
+				log_line("tpm: %s", err);
+		}
 		loop_purge_all(b, why);
 		kill_the_rest(b);
 		sync();

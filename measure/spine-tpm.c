@@ -9,7 +9,9 @@
  *       bank and compares with the TPM: prints one line, "matches" or the
  *       first PCR and bank that differ. Exit 0 matches, 3 differs.
  *   spine-tpm [-T TCTI] extend PCR STRING
- *       extends PCR with H(STRING) (no NUL) in every active bank.
+ *       extends PCR with H(STRING) (no NUL) in every active bank, then
+ *       prints what the TPM then holds, as "read" does: the caller logs
+ *       the TPM's own values, not ones it computed.
  *   spine-tpm [-T TCTI] read PCR
  *       prints "BANK PCR HEX" for every active bank.
  *
@@ -131,7 +133,7 @@ static int cmd_extend(unsigned pcr, const char *s)
 	TSS2_RC rc = Tss2_Sys_PCR_Extend(sys, pcr, &auth, &d, &rsp);
 	if (rc)
 		die("TPM2_PCR_Extend", rc);
-	return 0;
+	return cmd_read(pcr);
 }
 
 static int cmd_replay(const char *path)

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Assembles a Spine initramfs (docs/spine.md): bay0 as /init, the kernel
 # modules spine.conf lists (with their dependencies), spine.conf, the
-# inventory (signed passports and their images). bay0 must be static: no
-# shared library is in the Spine (image/mkinitrd.sh refuses a dynamic /init).
+# inventory (signed passports and their images), and spine-tpm. bay0 must be
+# static (image/mkinitrd.sh refuses a dynamic /init); the only shared
+# libraries in the Spine are spine-tpm's (docs/measure.md, "Placement").
 #
-#   mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-I FILE]...
+#   mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-I FILE]...
 #
 #   -b BAY0        bay0 (release or test build)
 #   -c SPINE_CONF  installed as /etc/spine.conf; its "module" lines are what
 #                  goes into /lib/modules/<ver>/
 #   -k KERNELDIR   an unpacked kernel (image/fetch-kernel.sh; default build/kernel)
 #   -I FILE        a passport or image, installed as /inventory/<basename>
+#   -t SPINE_TPM   build/measure/spine-tpm, installed as /lib/spine/spine-tpm
+#                  with ld.so and exactly the libraries ldd names, plus the
+#                  TCTI tpm2-tss's loader opens (libtss2-tcti-device)
 #
 # The initramfs itself is written by image/mkinitrd.sh (reproducible newc
 # cpio). bay0 resolves module dependencies itself from modules.dep, so the
@@ -23,16 +27,17 @@ die() {
 	exit 1
 }
 
-out= bay0= conf= kdir=build/kernel
+out= bay0= conf= kdir=build/kernel tpm=
 inv=()
-while getopts o:b:c:k:I: opt; do
+while getopts o:b:c:k:I:t: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	b) bay0=$OPTARG ;;
 	c) conf=$OPTARG ;;
 	k) kdir=$OPTARG ;;
 	I) inv+=("$OPTARG") ;;
-	*) die "usage: mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-I FILE]..." ;;
+	t) tpm=$OPTARG ;;
+	*) die "usage: mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-I FILE]..." ;;
 	esac
 done
 [ -n "$out" ] && [ -n "$bay0" ] && [ -n "$conf" ] || die "need -o, -b and -c"
@@ -70,6 +75,20 @@ fi
 # wrong before its first line.
 if file -b "$bay0" | grep -q 'dynamically linked'; then
 	die "$bay0 is not statically linked (libseccomp.a and libcap.a are in their -dev packages)"
+fi
+
+if [ -n "$tpm" ]; then
+	[ -f "$tpm" ] || die "no spine-tpm at $tpm"
+	args+=(-f "$tpm:/lib/spine/spine-tpm")
+	# ldd's "name => /path (addr)" lines and the loader's own line; each
+	# file goes in under the path the loader looks for, as the file itself.
+	mapfile -t libs < <(ldd "$tpm" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
+	[ ${#libs[@]} -ge 2 ] || die "$tpm: ldd names no libraries (not the dynamic spine-tpm?)"
+	dev=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" { print $NF; exit }')
+	[ -n "$dev" ] || die "no libtss2-tcti-device.so.0 (package libtss2-tcti-device0)"
+	for l in "${libs[@]}" "$dev"; do
+		args+=(-f "$(readlink -f "$l"):$l")
+	done
 fi
 
 for f in "${inv[@]}"; do

@@ -27,7 +27,8 @@ WORK_CORES  ?= $(if $(filter-out 1 2 3 4,$(SPINE_VM_CPUS)),4-$(shell echo $$(( $
 SPIN_CORES  ?= 2-$(spine_last)
 SPINE_CMDLINE ?= console=ttyS0 quiet panic=-1 slab_nomerge pti=on
 
-SPINE_TOOLS := image/spine/mkspine.sh image/mkinitrd.sh $(KERNEL_STAMP)
+# Every Spine carries spine-tpm (measure/measure.mk, docs/measure.md).
+SPINE_TOOLS := image/spine/mkspine.sh image/mkinitrd.sh $(KERNEL_STAMP) $(SPINE_TPM)
 PASSPORT_DEPS := image/spine/mkpassport.sh $(SLOT_SEC) $(SLOT_PUB)
 
 # --- the programs that run inside test personas (static: the persona
@@ -57,7 +58,7 @@ $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default
 SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
 	$(SP)/default/web.passport $(SP)/default/work.passport
 $(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_DEFAULT_INV:%=-I %)
 
 # --- the test Spine: one image for every test persona; badimg's image is a
@@ -104,16 +105,16 @@ $(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
 	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)
 # The crash Spine: a release bay0 whose one persona exits at once.
 $(SP)/crash/initrd.img: $(SPINE_BAY0) $(SP)/crash/spine.conf $(SP)/test/pvm.erofs \
 		$(SP)/test/crash.passport $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0) -c $(SP)/crash/spine.conf -k $(KERNEL_DIR) \
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/crash/spine.conf -k $(KERNEL_DIR) \
 		-I $(SP)/test/pvm.erofs -I $(SP)/test/crash.passport
 $(SP)/starve/initrd.img: $(SPINE_BAY0_TEST) $(SP)/starve/spine.conf $(SP)/test/pvm.erofs \
 		$(SP)/test/xa.passport $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -b $(SPINE_BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/starve/spine.conf -k $(KERNEL_DIR) \
 		-I $(SP)/test/pvm.erofs -I $(SP)/test/xa.passport
 
 # --- slots and ESPs (image/mkslot.sh, image/mkesp.sh)
@@ -158,8 +159,8 @@ ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img
 spine: $(SPINE_ESPS) $(SP)/persist.img
 
 # `make boot`: build everything, then boot the whole chain (OVMF ->
-# spineboot -> slot A -> bay0 -> web, work, vault) with the watchdog and a
-# fresh /persist. Once web (the slowest to settle) is idle, the harness
+# spineboot -> slot A -> bay0 -> web, work, vault) with the watchdog, a TPM
+# (swtpm) and a fresh /persist. Once web (the slowest to settle) is idle, the harness
 # presses ctrl-alt-del: bay0 purges the personas, unmounts /persist and
 # reboots, and that reset ends the run (ovmf: end=resets boots=1).
 .PHONY: boot
@@ -169,7 +170,7 @@ boot: | deps
 
 boot-spine: $(B)/esp/spine.img $(SP)/persist.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
-	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --persist $(SP)/persist-boot.img \
+	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --tpm --persist $(SP)/persist-boot.img \
 		--live --timeout 300 --log $(B)/spine/boot.log --max-boots 1 \
 		--cad-on '^bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 2 ]
 	@grep -q '^\[ *[0-9.]*\] bay0: persist unmounted' $(B)/spine/boot.log && \
@@ -189,7 +190,7 @@ VM_BAY0_ARGS   := --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-star
 endif
 
 CHECKS += check-vm-bay0
-check-vm-bay0: $(VM_BAY0_INPUTS) $(SP)/persist.img
+check-vm-bay0: $(VM_BAY0_INPUTS) $(SP)/persist.img $(SPINE_PCR)
 	tests/vm-bay0/run.sh $(VM_BAY0_ARGS) --persist $(SP)/persist.img --cpus $(SPINE_VM_CPUS)
 
 BENCHES += bench-spine

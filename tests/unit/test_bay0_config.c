@@ -33,6 +33,8 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_eq(c.psi_stall_ms, 2000);
 	cr_assert_eq(c.psi_window_ms, 10000);
 	cr_assert_eq(c.starve_after_sec, 0);
+	cr_assert_eq(c.tpm, CONF_TPM_AUTO);
+	cr_assert(!c.tpm_eventlog_strict);
 }
 
 Test(bay0_config, full_file)
@@ -54,7 +56,9 @@ Test(bay0_config, full_file)
 	                "healthy-after 7\n"
 	                "healthy-needs web\n"
 	                "healthy-needs work-2\n"
-	                "memory-pressure-purge 150 1000\n";
+	                "memory-pressure-purge 150 1000\n"
+	                "tpm required\n"
+	                "tpm-eventlog strict\n";
 
 	cr_assert_eq(parse(s, false, &c, &line), 0);
 	cr_assert_eq(c.nmodules, 3);
@@ -74,6 +78,8 @@ Test(bay0_config, full_file)
 	cr_assert_str_eq(c.healthy_needs[1], "work-2");
 	cr_assert_eq(c.psi_stall_ms, 150);
 	cr_assert_eq(c.psi_window_ms, 1000);
+	cr_assert_eq(c.tpm, CONF_TPM_REQUIRED);
+	cr_assert(c.tpm_eventlog_strict);
 }
 
 Test(bay0_config, off_switches)
@@ -81,15 +87,18 @@ Test(bay0_config, off_switches)
 	struct spine_conf c;
 	unsigned line;
 
-	cr_assert_eq(
-	        parse("watchdog off\npersist off\nmemory-pressure-purge off\n", false, &c, &line),
-	        0);
+	cr_assert_eq(parse("watchdog off\npersist off\nmemory-pressure-purge off\ntpm off\n"
+	                   "tpm-eventlog log\n",
+	                   false, &c, &line),
+	             0);
 	cr_assert_eq(c.psi_stall_ms, 0);
 	cr_assert_eq(c.psi_window_ms, 0);
 	cr_assert_eq(c.watchdog_sec, 0);
 	cr_assert(!c.watchdog_required);
 	cr_assert_str_eq(c.persist_label, "");
 	cr_assert(!c.persist_required);
+	cr_assert_eq(c.tpm, CONF_TPM_OFF);
+	cr_assert(!c.tpm_eventlog_strict);
 }
 
 Test(bay0_config, refusals_name_the_line)
@@ -115,6 +124,11 @@ Test(bay0_config, refusals_name_the_line)
 	        {"watchdog 99999999999999999999\n", 1}, /* overflow */
 	        {"watchdog 30 maybe\n", 1},
 	        {"on-fatal halt\n", 1},
+	        {"tpm\n", 1},
+	        {"tpm yes\n", 1},
+	        {"tpm auto required\n", 1},
+	        {"tpm-eventlog fatal\n", 1},
+	        {"tpm-eventlog\n", 1},
 	        {"on-sigterm\n", 1},
 	        {"persist bad/label\n", 1},
 	        {"persist 0123456789012345678901234567890123456\n", 1}, /* 37 chars */

@@ -62,6 +62,8 @@ done
 
 out=build/vm-bay0
 mkdir -p "$out"
+# The test Spine's passports: bay0's identity events are checked against them.
+ppdir=${SPINE_PASSPORTS:-build/spine/test}
 # bash reads a script as it runs it: run a copy of the harness, so that an
 # edit to ovmf/run.sh during a long boot cannot change it mid-way.
 harness=$out/ovmf-run.sh
@@ -144,7 +146,7 @@ cp "$persist" "$disk1"
 rm -f "$sock"
 : >"$log1" # a stale log would be read before the harness empties it
 echo "vm-bay0: boot 1: test Spine, $cpus CPUs, watchdog, /persist (log $log1)"
-bash "$harness" "${b1[@]}" --watchdog --persist "$disk1" --max-boots 1 --timeout 300 \
+bash "$harness" "${b1[@]}" --watchdog --tpm --persist "$disk1" --max-boots 1 --timeout 300 \
 	--log "$log1" -- -smp "$cpus" -monitor "unix:$sock,server=on,wait=off" \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	>"$out/boot1.harness" 2>&1 &
@@ -317,6 +319,10 @@ esac
 nnet=0
 bash tests/vm-bay0/net-checks.sh "$p1" || nnet=$?
 nfail=$((nfail + nnet))
+# issue 11: bay0's run-time measurements behind tpm-tis (docs/measure.md).
+ntpm=0
+bash tests/vm-bay0/tpm-checks.sh "$p1" "$ppdir" "tpm-tis, test Spine" 1 shutdown || ntpm=$?
+nfail=$((nfail + ntpm))
 if grep -aqE 'Kernel panic|BUG:|general protection' "$p1"; then
 	fail "kernel trouble in boot 1: $(grep -aE 'Kernel panic|BUG:|general protection' "$p1" | head -n 1)"
 fi
@@ -401,6 +407,15 @@ if [[ $end2 == *"end=resets boots=1"* ]] && [ -n "$starve_line" ] && [ "$delay_o
 else
 	fail "watchdog: harness '${end2:-?}' at ${reset_t:-?} s, starve line '${starve_line:-none}' at ${starve_t:-?} s, $(grep -aE "$orderly" "$p2" | head -n 1)"
 fi
+# No TPM in this VM: bay0 says so once and measures nothing.
+ntpm=$(grep -acE '^bay0: tpm: ' "$p2" || true)
+none=$(grep -aE '^bay0: tpm: ' "$p2" | head -n 1)
+if [ "$ntpm" = 1 ] && [ "$none" = "bay0: tpm: none (no /dev/tpmrm0 or /dev/tpm0): nothing is measured at run time" ] &&
+	grep -aqE '^bay0: persona xa started pid' "$p2"; then
+	pass "no TPM: bay0 said so once ('${none#bay0: }') and started its persona"
+else
+	fail "no TPM: $ntpm tpm line(s), first '${none:-none}'"
+fi
 fs2=$out/persist-2.fs
 if extract_fs "$disk2" "$fs2"; then
 	feats=$(dumpe2fs -h "$fs2" 2>/dev/null | sed -n 's/^Filesystem features: *//p')
@@ -421,7 +436,7 @@ if [ -n "$boot3" ]; then
 	rm -f "$log3"
 	echo "vm-bay0: boot 3: crash Spine (log $log3)"
 	hrc=0
-	bash "$harness" --esp "$boot3" --watchdog --max-boots 5 --timeout 300 --log "$log3" \
+	bash "$harness" --esp "$boot3" --watchdog --tpm-crb --max-boots 5 --timeout 300 --log "$log3" \
 		-- -smp "$cpus" >"$out/boot3.harness" 2>&1 || hrc=$?
 	p3=$out/boot3.plain
 	plain "$log3" >"$p3"
@@ -434,6 +449,11 @@ if [ -n "$boot3" ]; then
 	else
 		fail "crash Spine: boots [$order], $unhealthy unhealthy reboots, harness exit $hrc; $(grep -aE '^bay0: slot|^spineboot: slot' "$p3" | head -n 4 | tr '\n' ';')"
 	fi
+	# The same measurements behind tpm-crb, on each of A's three boots
+	# (PCR 11 starts at zero again after every reset).
+	ntpm=0
+	bash tests/vm-bay0/tpm-checks.sh "$p3" "$ppdir" "tpm-crb, crash Spine" 3 shutdown || ntpm=$?
+	nfail=$((nfail + ntpm))
 fi
 
 echo "vm-bay0: $nfail failure(s); VM time: boot 1 ${end1##*seconds=} s, boot 2 $(grep -oE 'seconds=[0-9.]+' "$out/boot2.harness" | tail -n 1 | cut -d= -f2) s${t3:+, boot 3 $t3 s}"
