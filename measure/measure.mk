@@ -6,6 +6,7 @@
 #   build/spine-tcglog        list a log, replay it per bank, list its drivers
 #   build/measure/spine-tpm   the Spine's one-shot TPM program (tpm2-tss)
 #   check-unit-measure        tests/unit/test_measure_*.c, ASan+UBSan
+#                             (with measure/runlog.c, bay0's run-time log)
 #   check-measure-replay      the captured OVMF+swtpm log replays to its PCRs
 #   check-host-spine-tpm      spine-tpm against swtpm on 127.0.0.1
 #   check-vm-tpm              spine-tpm in a guest, tpm-tis and tpm-crb
@@ -27,15 +28,21 @@ $(SPINE_TCGLOG): image/spine-tcglog.c $(MEASURE_SRCS) $(MEASURE_HDRS) | deps
 	$(CC) $(HOST_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(HOST_LDFLAGS) $(MEASURE_LIBS) -o $@
 
 MEASURE_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_measure_*.c))
-$(B)/tests/test_measure_%: tests/unit/test_measure_%.c $(MEASURE_SRCS) $(MEASURE_HDRS)
+$(B)/tests/test_measure_%: tests/unit/test_measure_%.c $(MEASURE_SRCS) $(MEASURE_HDRS) \
+		$(RUNLOG_SRCS) $(RUNLOG_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(SAN_LDFLAGS) -lcriterion $(MEASURE_LIBS) -o $@
+	$(CC) $(SAN_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(RUNLOG_SRCS) $(SAN_LDFLAGS) -lcriterion \
+		$(MEASURE_LIBS) -o $@
 
-# The fuzz target (reader and replay): explicit, so verify.mk's pattern rule
+# The fuzz targets (reader and replay; run-time log): explicit, so verify.mk's pattern rule
 # does not link it (its wildcard puts it in FUZZ_BINS for check-fuzz-smoke).
 $(B)/fuzz/fuzz_tcgreplay: tests/fuzz/fuzz_tcgreplay.c $(MEASURE_SRCS) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< $(MEASURE_SRCS) $(MEASURE_LIBS) -o $@
+# The run-time log reader on arbitrary bytes (seeds: tests/data/fuzz/runlog/).
+$(B)/fuzz/fuzz_runlog: tests/fuzz/fuzz_runlog.c $(RUNLOG_SRCS) $(RUNLOG_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Imeasure $< $(RUNLOG_SRCS) -o $@
 
 # The Spine's TPM program: dynamically linked, because Debian ships
 # tpm2-tss only as shared libraries (docs/measure.md, "Placement").
