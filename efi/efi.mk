@@ -3,7 +3,8 @@
 #
 #   build/efi/spineboot.efi   the loader (PE32+, EFI application)
 #   build/efi/keys.h          trusted signify keys, generated from SLOT_PUBS
-#   build/spine-pcr           expected PCR 12 (sha256) for a slot folder
+#   build/spine-pcr           expected PCR 12 (sha256) for a slot folder, PCR 11
+#                             for it and its passports or for bay0's run-time log
 #   check-efi-symbols         the linked .so resolves every symbol itself
 #   check-unit-efi            tests/unit/test_efi_*.c, ASan+UBSan
 #
@@ -64,10 +65,15 @@ $(B)/efi/host/%.o: efi/%.c $(EFI_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(SV_INC) -c $< -o $@
 
+# It also predicts PCR 11 (bay0's run-time phases): the passport parser and
+# measure/'s hashes (Nettle) and run-time log reader. measure.mk and
+# persona.mk are read after this file, hence the second expansion.
 SPINE_PCR := $(B)/spine-pcr
-$(SPINE_PCR): image/spine-pcr.c $(B)/efi/host/policy.o $(LIBSV_HOST) $(EFI_HDRS)
-	$(CC) $(HOST_CFLAGS) -Iefi $(SV_INC) $< $(B)/efi/host/policy.o $(LIBSV_HOST) \
-		$(HOST_LDFLAGS) -lcrypto -o $@
+SPINE_PCR_OBJS = $(B)/efi/host/policy.o $(B)/bay0/persona/host/passport.o
+$(SPINE_PCR): image/spine-pcr.c $$(SPINE_PCR_OBJS) $(LIBSV_HOST) $(EFI_HDRS) \
+		$$(MEASURE_SRCS) $$(RUNLOG_SRCS) $$(MEASURE_HDRS) $$(RUNLOG_HDRS) bay0/passport.h
+	$(CC) $(HOST_CFLAGS) -Iefi -Ibay0 -Imeasure $(SV_INC) $< $(SPINE_PCR_OBJS) \
+		$(MEASURE_SRCS) $(RUNLOG_SRCS) $(LIBSV_HOST) $(HOST_LDFLAGS) $(MEASURE_LIBS) -o $@
 
 # build/spine-loader-keys: the keys a loader binary trusts, from its .spkeys
 # section (image/loaderkeys.c, pure; docs/boot.md, "Keys").
