@@ -46,7 +46,7 @@ declare -A seen=()
 for l in "${libs[@]}"; do
 	[ -z "${seen[$l]:-}" ] || continue
 	seen[$l]=1
-	files+=(-f "$(readlink -f $L/$l):$L/$l")
+	files+=(-f "$(readlink -f "$L/$l"):$L/$l")
 done
 if ! image/mkinitrd.sh -o "$out/initrd.img" -i /bin/busybox -k build/kernel "${files[@]}" >"$out/mkinitrd.log" 2>&1; then
 	echo "FAIL: vm-tpm: building the initrd ($(tail -n 1 "$out/mkinitrd.log"))"
@@ -65,9 +65,9 @@ rm -rf "$state"
 secret=$(head -c 16 /dev/urandom | xxd -p)
 [ $seal = 1 ] || echo "SKIP: vm-tpm sealing: no $tpm2 (Debian package tpm2-tools)"
 
-# seal NAME WHAT TEST: a PASS or FAIL line for one sealing check.
+# grade NAME WHAT STATUS: a PASS (STATUS 0) or FAIL line for one sealing check.
 grade() {
-	if eval "$3"; then
+	if [ "$3" = 0 ]; then
 		echo "PASS: vm-tpm $1: $2"
 	else
 		echo "FAIL: vm-tpm $1: $2 [$(grep -a '^vmtpm: seal' <<<"$lines" | tr '\n' ';')]"
@@ -126,28 +126,29 @@ for tpm in tpm tpm-crb; do
 	[ $seal = 1 ] || continue
 	# The policy's premise: every boot starts with PCR 11 all zeros.
 	zero=$(grep -a '^vmtpm: before ' <<<"$lines" | awk '$5 !~ /^0+$/ { bad = 1 } END { print (NR > 0 && !bad) ? 1 : 0 }')
-	grade "$name" "PCR 11 is all zeros before the marker, in every bank" '[ "$zero" = 1 ]'
+	[ "$zero" = 1 ]
+	grade "$name" "PCR 11 is all zeros before the marker, in every bank" $?
 	if [ $boot = 1 ]; then
-		grade "$name" "boot 1 sealed the secret to sha256 PCRs 7, 11, 12 as 0x81000011" \
-			'grep -qx "vmtpm: seal created 0x81000011" <<<"$lines"'
+		grep -qx "vmtpm: seal created 0x81000011" <<<"$lines"
+		grade "$name" "boot 1 sealed the secret to sha256 PCRs 7, 11, 12 as 0x81000011" $?
 	else
-		grade "$name" "boot 2 found the object sealed on boot 1 (did not seal again)" \
-			'grep -qx "vmtpm: seal found 0x81000011" <<<"$lines" && ! grep -q "^vmtpm: seal created" <<<"$lines"'
+		grep -qx "vmtpm: seal found 0x81000011" <<<"$lines" && ! grep -q "^vmtpm: seal created" <<<"$lines"
+		grade "$name" "boot 2 found the object sealed on boot 1 (did not seal again)" $?
 	fi
 	useal before
-	grade "$name" "before the marker the policy session unseals the secret" \
-		'[ "${urc:-}" = 0 ] && [ "${uout:-}" = "$secret" ]'
+	[ "${urc:-}" = 0 ] && [ "${uout:-}" = "$secret" ]
+	grade "$name" "before the marker the policy session unseals the secret" $?
 	useal password
-	grade "$name" "the empty password unseals nothing (TPM: ${ucode:-none}, authValue not available)" \
-		'[ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x12F ] && [ -z "${uout:-}" ]'
+	[ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x12F ] && [ -z "${uout:-}" ]
+	grade "$name" "the empty password unseals nothing (TPM: ${ucode:-none}, authValue not available)" $?
 	useal after
-	grade "$name" "after spine:personas the unseal fails (TPM: ${ucode:-none}, policy check failed)" \
-		'[ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x99D ] && [ -z "${uout:-}" ]'
+	[ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x99D ] && [ -z "${uout:-}" ]
+	grade "$name" "after spine:personas the unseal fails (TPM: ${ucode:-none}, policy check failed)" $?
 	prc=$(sed -n 's/^vmtpm: seal pcrreset rc=//p' <<<"$lines")
 	more=$(sed -n 's/^vmtpm: seal extended \([0-9]*\) more$/\1/p' <<<"$lines")
 	useal undo
-	grade "$name" "no undo from a persona's seat: PCR 11 reset refused, and after ${more:-0} more extends the unseal still fails (${ucode:-none})" \
-		'[ "${prc:-0}" != 0 ] && [ "${more:-0}" = 4 ] && [ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x99D ] && [ -z "${uout:-}" ]'
+	[ "${prc:-0}" != 0 ] && [ "${more:-0}" = 4 ] && [ "${urc:-0}" != 0 ] && [ "${ucode:-}" = 0x99D ] && [ -z "${uout:-}" ]
+	grade "$name" "no undo from a persona's seat: PCR 11 reset refused, and after ${more:-0} more extends the unseal still fails (${ucode:-none})" $?
 	read -r s0 s1 < <(sed -n 's/^vmtpm: seal seconds //p' <<<"$lines")
 	echo "vm-tpm: $name: $(sed -n 's/^vmtpm: seal \(created\|found\) .*/\1/p' <<<"$lines") + unseal + password try took $(awk -v a="${s0:-0}" -v b="${s1:-0}" 'BEGIN { printf "%.2f", b - a }') s in the guest; $(tail -n 1 "$out/$tpm.harness")"
 done
