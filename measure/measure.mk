@@ -54,6 +54,9 @@ $(SPINE_TPM): measure/spine-tpm.c $(MEASURE_SRCS) $(MEASURE_HDRS) | deps
 
 ALL_TARGETS += $(SPINE_TCGLOG) $(SPINE_TPM)
 DEPS_PKGS += nettle-dev libtss2-dev swtpm xxd python3 coreutils signify-openbsd
+# tpm2-tools: test-only, for the sealing half of check-vm-tpm (never in the
+# Spine; docs/measure.md, "Sealing a secret no persona can unseal").
+DEPS_PKGS += tpm2-tools
 
 .PHONY: check-unit-measure check-measure-replay check-host-spine-tpm check-vm-tpm \
 	check-host-spine-pcr
@@ -82,7 +85,8 @@ check-host-spine-tpm: $(SPINE_TPM)
 	@tests/host/spine-tpm.sh $(SPINE_TPM)
 
 # spine-tpm in a guest with swtpm behind tpm-tis and tpm-crb (two short
-# direct-kernel boots).
+# direct-kernel boots on one swtpm state), and a secret sealed to PCR 11 at
+# zero that unseals before "spine:personas" only, on either boot.
 check-vm-tpm: $(SPINE_TPM) $(KERNEL_STAMP)
 	@tests/vm-tpm/run.sh $(SPINE_TPM)
 

@@ -22,6 +22,10 @@
 #                    first serial line that matches: the guest's init decides
 #                    what happens next (bay0: orderly shutdown, then reboot)
 #   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
+#   --tpm-state DIR  swtpm's state folder, kept by the caller (made when
+#                    absent), so that one TPM, its persistent objects and
+#                    NV, lives on across runs. Default: a fresh folder,
+#                    thrown away at the end
 #   --watchdog       an i6300esb watchdog (its action: reset)
 #   --persist IMG    a second virtio disk, read-write (/persist)
 #   --live           also print the serial lines on stdout as they come
@@ -48,7 +52,7 @@ ovmf_dir=${OVMF_DIR:-/usr/share/OVMF}
 code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
-esp='' kernel='' initrd='' append='' vars='' log=build/ovmf/last.log
+esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
 timeout=120 max_boots=6 until='' cad_on='' tpm='' watchdog=0 persist='' live=0 secboot=0
 extra=()
 
@@ -71,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--cad-on) cad_on=$2 && shift ;;
 	--tpm) tpm='tpm-tis' ;;
 	--tpm-crb) tpm='tpm-crb' ;;
+	--tpm-state) tpm_state=$2 && shift ;;
 	--watchdog) watchdog=1 ;;
 	--persist) persist=$2 && shift ;;
 	--live) live=1 ;;
@@ -92,6 +97,9 @@ done
 [ -z "$kernel" ] || [ -f "$kernel" ] || die "no kernel $kernel"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "no initrd $initrd"
 [ -z "$persist" ] || [ -f "$persist" ] || die "no persist image $persist"
+[ -z "$tpm_state" ] || [ -n "$tpm" ] || die "--tpm-state needs --tpm or --tpm-crb"
+[ -z "$tpm_state" ] || [ ! -e "$tpm_state" ] || [ -d "$tpm_state" ] ||
+	die "--tpm-state $tpm_state is not a folder"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds"
 [[ $max_boots =~ ^[1-9][0-9]*$ ]] || die "--max-boots wants a count"
 [ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
@@ -153,8 +161,9 @@ if [ -n "$cad_on" ]; then
 fi
 
 if [ -n "$tpm" ]; then
-	mkdir -p "$work/tpm"
-	swtpm socket --tpm2 --tpmstate "dir=$work/tpm" \
+	[ -n "$tpm_state" ] || tpm_state=$work/tpm
+	mkdir -p "$tpm_state"
+	swtpm socket --tpm2 --tpmstate "dir=$tpm_state" \
 		--ctrl "type=unixio,path=$work/swtpm.sock" \
 		--log "file=$work/swtpm.log,level=1" &
 	spid=$!
