@@ -454,7 +454,8 @@ if [ -n "$boot3" ]; then
 	# The same measurements behind tpm-crb, on each of A's three boots
 	# (PCR 11 starts at zero again after every reset).
 	ntpm=0
-	bash tests/vm-bay0/tpm-checks.sh "$p3" "$ppdir" "tpm-crb, crash Spine" 3 shutdown || ntpm=$?
+	bash tests/vm-bay0/tpm-checks.sh "$p3" "$ppdir" "tpm-crb, crash Spine" 3 shutdown \
+		"${SPINE_CRASH_SLOT:-build/slots/spine-crash-a}" "$ppdir/crash.passport" || ntpm=$?
 	nfail=$((nfail + ntpm))
 fi
 

@@ -2,7 +2,7 @@
 # tests/vm-bay0/tpm-checks.sh: grades bay0's run-time measurements in one
 # serial log (docs/measure.md), one bay0 boot after another.
 #
-#   tpm-checks.sh PLAIN_LOG PASSPORT_DIR LABEL BOOTS [shutdown]
+#   tpm-checks.sh PLAIN_LOG PASSPORT_DIR LABEL BOOTS [shutdown [SLOTDIR PASSPORT...]]
 #
 # PLAIN_LOG is the log without the harness's stamps; BOOTS the number of bay0
 # boots it must hold; "shutdown" = every boot must end in spine:shutdown.
@@ -12,10 +12,14 @@
 # (transcribed from its "tpm: log" lines) is read by build/spine-pcr -r, which
 # checks every identity against the passport files here and predicts PCR 11
 # after each event; each prediction equals what the TPM read back in the
-# guest, in every bank it has. One PASS/FAIL line per check; exit status =
-# the number of failures.
+# guest, in every bank it has. With SLOTDIR and PASSPORTs, the prediction
+# made without any log, `spine-pcr -p SLOTDIR a PASSPORT...` (personas, each
+# passport in that order, shutdown), must equal the guest's values too.
+# One PASS/FAIL line per check; exit status = the number of failures.
 set -u
 plain=$1 ppdir=$2 label=$3 boots=$4 want_shutdown=${5:-}
+shift $(($# < 5 ? $# : 5))
+predict=("$@")
 spine_pcr=${SPINE_PCR:-build/spine-pcr}
 nfail=0
 pass() { echo "PASS: vm-bay0: $label: $*"; }
@@ -90,6 +94,20 @@ for ((i = 1; i <= got; i++)); do
 		pass "$tag: PCR 11 after each of the $nev events equals spine-pcr's prediction in every bank: ${gbanks% }"
 	else
 		fail "$tag: PCR 11 values differ from the prediction: $(diff "$tmp/want" "$tmp/guest" | grep -m2 '^[<>]' | tr '\n' ';') (banks in the guest: ${gbanks:-none})"
+	fi
+	if [ ${#predict[@]} -ge 2 ]; then
+		if "$spine_pcr" -p "${predict[0]}" a "${predict[@]:1}" >"$tmp/p" 2>"$tmp/err"; then
+			grep -E '^sha[0-9]+ 11 ' "$tmp/p" | awk '{ if (!($1 in seen)) { seen[$1] = 1; nb++ } k[NR] = $1 " " $3 }
+				END { for (i = 1; i <= NR; i++) { split(k[i], a, " "); print int((i - 1) / nb) + 1, a[1], a[2] } }' |
+				sort >"$tmp/pwant"
+			if [ -s "$tmp/pwant" ] && cmp -s "$tmp/pwant" "$tmp/guest"; then
+				pass "$tag: spine-pcr -p from the slot folder and $((${#predict[@]} - 1)) passport(s) alone predicts every PCR 11 value the guest read"
+			else
+				fail "$tag: spine-pcr -p ${predict[*]}: $(diff "$tmp/pwant" "$tmp/guest" | grep -m2 '^[<>]' | tr '\n' ';')"
+			fi
+		else
+			fail "$tag: spine-pcr -p refused: $(head -n 1 "$tmp/err")"
+		fi
 	fi
 	t=$(sed -nE 's/^bay0: tpm: ([0-9]+ runs of spine-tpm took [0-9]+ ms).*/\1/p' "$f" | head -n 1)
 	[ -n "$t" ] && echo "vm-bay0: $label: $tag: $t by the time personas started"
