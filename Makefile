@@ -55,6 +55,7 @@ DEPS_PKGS := build-essential clang clang-format libclang-rt-14-dev libcriterion-
 include verify/verify.mk
 include efi/efi.mk
 include bay0/bay0.mk
+include bay0/umbilical.mk
 include keys/keys.mk
 include image/image.mk
 # Before the Spine's rules: every Spine carries spine-tpm.

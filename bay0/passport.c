@@ -261,12 +261,13 @@ enum directive {
 	D_PERSIST,
 	D_UID,
 	D_GID,
+	D_UMBILICAL,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
         "name",     "image",   "entry",   "cores",   "cpu.max", "memory.max", "pids.max",
-        "lifetime", "devices", "network", "persist", "uid",     "gid",
+        "lifetime", "devices", "network", "persist", "uid",     "gid",        "umbilical",
 };
 
 /* Without these a persona is refused; the rest have safe defaults. */
@@ -431,6 +432,16 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 			return persona_refuse(err, errlen, EINVAL,
 			                      "line %zu: persist: want none|rw|rw+exec", lineno);
 		return 0;
+	case D_UMBILICAL: {
+		static const char *const g[] = {"none", "pull", "offer", "both"};
+		for (unsigned i = 0; i < 4; i++)
+			if (na == 1 && word_is(a, an, g[i])) {
+				pp->umbilical = (enum passport_umbilical)i;
+				return 0;
+			}
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: umbilical: want none|pull|offer|both", lineno);
+	}
 	case D_UID:
 	case D_GID:
 		if (na != 1 || !parse_u64(a, an, ID_MAX, &v) || v < ID_MIN)

@@ -50,6 +50,15 @@ enum passport_persist {
 	PASSPORT_PERSIST_RW_EXEC,  /* the same without noexec (explicit right) */
 };
 
+/* The Umbilical (docs/umbilical.md): may the persona pull files from
+ * others, offer its own, both, or neither. Bits. */
+enum passport_umbilical {
+	PASSPORT_UMB_NONE = 0,
+	PASSPORT_UMB_PULL = 1u << 0,
+	PASSPORT_UMB_OFFER = 1u << 1,
+	PASSPORT_UMB_BOTH = PASSPORT_UMB_PULL | PASSPORT_UMB_OFFER,
+};
+
 struct passport {
 	char name[PASSPORT_NAME_MAX + 1];
 	char image[PASSPORT_IMAGE_MAX + 1];
@@ -72,6 +81,7 @@ struct passport {
 	char net_device[PASSPORT_NETDEV_MAX + 1]; /* PASSPORT_NET_DEVICE: its name, else "" */
 	enum passport_persist persist;
 	uint32_t uid, gid; /* host ids, unprivileged; derived from name if absent */
+	enum passport_umbilical umbilical;
 };
 
 /* Writes the printf-style message into err (NUL-terminated, truncated to

@@ -1,0 +1,54 @@
+/* libFuzzer: the Umbilical's request parser, file-name rule and console
+ * escaper (bay0/umbilical.c), on bytes a persona chooses. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "umbilical.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct umb_request rq;
+	char err[256], out[UMB_ESCAPED_MAX * 600 + 1];
+	int r;
+
+	memset(&rq, 0, sizeof(rq));
+	err[0] = 0;
+	r = umb_request_parse(data, size, &rq, err, sizeof(err));
+	if (r == 0) {
+		/* What comes out passes the name rule on its own, and the
+		 * source is a persona name. */
+		size_t n = strlen(rq.name);
+		if (rq.op != UMB_OP_PULL || umb_name_check(rq.name, n, NULL, 0) ||
+		    strchr(rq.name, '/') || !strcmp(rq.name, ".") || !strcmp(rq.name, "..") ||
+		    !rq.source[0] ||
+		    strspn(rq.source, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rq.source))
+			__builtin_trap();
+	} else if (!err[0] || memchr(err, '\n', strlen(err))) {
+		/* A refusal always says which rule, on one line. */
+		__builtin_trap();
+	}
+	r = umb_name_check((const char *)data, size, err, sizeof(err));
+	if (r == 0 &&
+	    (size == 0 || size > UMB_NAME_MAX || memchr(data, '/', size) || memchr(data, 0, size)))
+		__builtin_trap();
+	if (size <= 600) {
+		size_t took = umb_escape((const char *)data, size, out, sizeof(out));
+		if (took != size || strlen(out) > UMB_ESCAPED_MAX * size)
+			__builtin_trap();
+		/* Only printable ASCII reaches the console. */
+		for (const char *p = out; *p; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				__builtin_trap();
+	}
+	/* A small buffer: progress, and never past its end (ASan). */
+	if (size) {
+		char small[6];
+		if (umb_escape((const char *)data, size, small, sizeof(small)) == 0)
+			__builtin_trap();
+	}
+	return 0;
+}
