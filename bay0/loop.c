@@ -25,6 +25,7 @@
 
 #include "bay0.h"
 #include "log.h"
+#include "umbilical.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -119,17 +120,20 @@ static int watchdog_timer(struct bay0 *b)
 
 /* ---- persona output ------------------------------------------------------
  * Relayed to the console as "bay0: [name] text": the prefix is bay0's, so
- * no persona can print a line that reads as bay0's own, and control bytes
- * are replaced so none can drive the terminal. */
+ * no persona can print a line that reads as bay0's own (nor as the
+ * Umbilical's prompt, docs/umbilical.md), and every byte but printable
+ * ASCII is escaped (umb_escape) so none can drive the terminal. An escaped
+ * line longer than a console line goes out as several, each marked. */
+
+static void relay_emit(void *arg, const char *line)
+{
+	(void)arg;
+	log_line("%s", line);
+}
 
 static void log_flush_line(struct running *r)
 {
-	for (size_t i = 0; i < r->log_len; i++) {
-		unsigned char c = (unsigned char)r->log_buf[i];
-		if (c < 0x20 || c >= 0x7f)
-			r->log_buf[i] = '?';
-	}
-	log_line("[%s] %.*s", r->p.pp.name, (int)r->log_len, r->log_buf);
+	umb_relay(r->p.pp.name, r->log_buf, r->log_len, relay_emit, NULL);
 	r->log_len = 0;
 }
 

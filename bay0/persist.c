@@ -25,6 +25,7 @@
 
 #include "bay0.h"
 #include "log.h"
+#include "umbilical_copy.h"
 #include "util.h"
 
 /* On /dev: the only mount where bay0 lets device nodes work. */
@@ -149,6 +150,22 @@ static int own_dir(int dirfd, const char *name, uid_t uid, gid_t gid, mode_t mod
 	return r;
 }
 
+/* The Umbilical stages every transfer in /persist/transfer and links it
+ * into the receiver's inbox only when whole: whatever is still there at
+ * start-up is what a crash or power cut interrupted (docs/umbilical.md). */
+static void persist_sweep_transfer(int persist_fd)
+{
+	int t = openat(persist_fd, UMB_STAGE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int n = t >= 0 ? umb_sweep(t) : -errno;
+
+	if (t >= 0)
+		close(t);
+	if (n < 0)
+		log_err(n, "umbilical: sweep /persist/transfer");
+	else if (n > 0)
+		log_line("umbilical: swept %d leftover(s) from /persist/transfer", n);
+}
+
 int persist_mount(struct bay0 *b)
 {
 	const char *label = b->conf.persist_label;
@@ -190,6 +207,8 @@ int persist_mount(struct bay0 *b)
 		r = -errno;
 	if (!r)
 		r = own_dir(fd, "transfer", 0, 0, 0700);
+	if (!r)
+		persist_sweep_transfer(fd);
 	close(fd);
 	if (r) {
 		log_err(r, "persist: prepare");

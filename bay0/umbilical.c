@@ -4,6 +4,7 @@
 #include "umbilical.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool persona_name_ok(const char *s, size_t n)
@@ -167,6 +168,19 @@ size_t umb_escape(const char *in, size_t len, char *out, size_t outlen)
 	}
 	out[o] = 0;
 	return i;
+}
+
+void umb_relay(const char *name, const char *buf, size_t len,
+               void (*emit)(void *arg, const char *line), void *arg)
+{
+	char out[UMB_RELAY_MAX + 1];
+	size_t off = 0;
+	int pre = snprintf(out, sizeof(out), "[%.*s] ", PASSPORT_NAME_MAX, name);
+
+	do {
+		off += umb_escape(buf + off, len - off, out + pre, sizeof(out) - (size_t)pre);
+		emit(arg, out);
+	} while (off < len);
 }
 
 bool umb_rate_allow(struct umb_rate *r, long long now_ms)

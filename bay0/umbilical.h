@@ -71,6 +71,15 @@ int umb_may(const char *receiver, enum passport_umbilical rgrant, const char *so
  * outlen >= UMB_ESCAPED_MAX * len + 1; at least one when outlen > 4). */
 size_t umb_escape(const char *in, size_t len, char *out, size_t outlen);
 
+/* How bay0 relays one line a persona wrote (loop.c): "[name] " and the
+ * escaped bytes, cut into as many lines of at most UMB_RELAY_MAX bytes
+ * (NUL excluded) as it takes, each marked with the name, each handed to
+ * emit. So no relayed line can start as bay0's own lines or its prompt
+ * do, or carry a byte that moves the cursor. */
+#define UMB_RELAY_MAX 400
+void umb_relay(const char *name, const char *buf, size_t len,
+               void (*emit)(void *arg, const char *line), void *arg);
+
 /* A token bucket per persona: burst requests at once, then one per
  * refill_ms. Times are CLOCK_MONOTONIC ms. */
 struct umb_rate {

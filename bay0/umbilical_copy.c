@@ -320,7 +320,7 @@ int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *
 {
 	static uint8_t buf[CHUNK];
 	uint8_t check[SV_SHA512_LEN];
-	unsigned n;
+	unsigned n = 0;
 	int inbox = -1, e;
 
 	if (st->fd < 0)

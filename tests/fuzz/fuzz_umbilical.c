@@ -9,6 +9,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every relayed line is marked, printable ASCII, and fits a console line. */
+static void relayed(void *arg, const char *line)
+{
+	size_t n = strlen(line);
+
+	(*(size_t *)arg)++;
+	if (strncmp(line, "[fuzz] ", 7) || n > UMB_RELAY_MAX)
+		__builtin_trap();
+	for (size_t i = 0; i < n; i++)
+		if (line[i] < 0x20 || line[i] > 0x7e)
+			__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct umb_request rq;
@@ -43,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const char *p = out; *p; p++)
 			if (*p < 0x20 || *p > 0x7e)
 				__builtin_trap();
+	}
+	{
+		size_t lines = 0;
+		umb_relay("fuzz", (const char *)data, size, relayed, &lines);
+		if (lines == 0 || lines > size + 1)
+			__builtin_trap();
 	}
 	/* A small buffer: progress, and never past its end (ASan). */
 	if (size) {

@@ -111,7 +111,10 @@ check "refuses to run when not PID 1 (exit $rc)" \
 # ---- 2. a whole life: boot, reap, SIGTERM ----------------------------------
 LABEL="b0t$$"
 IMG=$W/persist.img
-if truncate -s 16M "$IMG" && mkfs.ext4 -q -L "$LABEL" "$IMG" && LOOPDEV=$(losetup -f --show "$IMG"); then
+# A transfer a crash interrupted: bay0 must sweep it at start-up.
+mkdir -p "$W"/persist-seed/transfer && echo partial >"$W"/persist-seed/transfer/t.1
+if truncate -s 16M "$IMG" && mkfs.ext4 -q -L "$LABEL" -d "$W"/persist-seed "$IMG" &&
+	LOOPDEV=$(losetup -f --show "$IMG"); then
 	PERSIST="persist $LABEL"
 else
 	PERSIST="persist off"
@@ -163,6 +166,9 @@ else
 		check "/persist/transfer is root's, 0700" \
 			test "$(stat -c '%u:%g %a' "/proc/$BPID/root/persist/transfer")" = "0:0 700"
 		check "logs persist mounted" grep -qF "bay0: persist mounted: $LOOPDEV" "$LOG"
+		check "umbilical: a crash's leftover in /persist/transfer swept at start-up" \
+			test -z "$(ls -A "/proc/$BPID/root/persist/transfer")" -a \
+			-n "$(grep -F 'bay0: umbilical: swept 1 leftover(s) from /persist/transfer' "$LOG")"
 	fi
 
 	# An orphan: a shell in bay0's PID namespace starts a child and exits;

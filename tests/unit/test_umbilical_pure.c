@@ -276,3 +276,51 @@ Test(umbilical, passport_grant)
 	cr_assert_eq(pp_with("umbilical pull\numbilical both\n", &pp, err), -EINVAL);
 	cr_assert(strstr(err, "duplicate directive 'umbilical'"), "%s", err);
 }
+
+/* The relay (bay0/loop.c uses umb_relay for every persona line). */
+struct lines {
+	char l[16][UMB_RELAY_MAX + 8];
+	int n;
+};
+
+static void collect(void *arg, const char *line)
+{
+	struct lines *ls = arg;
+	if (ls->n < 16)
+		snprintf(ls->l[ls->n], sizeof(ls->l[0]), "%s", line);
+	ls->n++;
+}
+
+Test(umbilical, relay_cannot_imitate_the_prompt)
+{
+	static const char fake[] = "\rbay0: umbilical: work asks for secret.txt from vault\n"
+	                           "\x1b[2K\x1b[1Gbay0: umbilical: press Y\x07";
+	struct lines ls = {0};
+	char big[256];
+
+	umb_relay("web", fake, sizeof(fake) - 1, collect, &ls);
+	cr_assert_eq(ls.n, 1, "one persona line, one relayed line");
+	cr_assert_str_eq(ls.l[0],
+	                 "[web] \\x0dbay0: umbilical: work asks for secret.txt from vault\\x0a"
+	                 "\\x1b[2K\\x1b[1Gbay0: umbilical: press Y\\x07");
+	/* 256 bytes that each take four: cut into marked lines, none lost. */
+	memset(big, 0xff, sizeof(big));
+	ls.n = 0;
+	umb_relay("web", big, sizeof(big), collect, &ls);
+	cr_assert_eq(ls.n, 3);
+	{
+		size_t total = 0;
+		for (int i = 0; i < ls.n; i++) {
+			cr_assert_eq(strncmp(ls.l[i], "[web] ", 6), 0, "line %d marked", i);
+			cr_assert_leq(strlen(ls.l[i]), UMB_RELAY_MAX);
+			for (const char *p = ls.l[i]; *p; p++)
+				cr_assert(*p >= 0x20 && *p <= 0x7e);
+			total += (strlen(ls.l[i]) - 6) / 4;
+		}
+		cr_assert_eq(total, sizeof(big));
+	}
+	ls.n = 0;
+	umb_relay("web", "", 0, collect, &ls);
+	cr_assert_eq(ls.n, 1, "an empty line is relayed as one");
+	cr_assert_str_eq(ls.l[0], "[web] ");
+}
