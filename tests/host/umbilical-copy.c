@@ -16,7 +16,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv.h"
@@ -158,6 +161,99 @@ static void swap(void *arg, uint64_t copied)
 	*(int *)arg = 1;
 	if (renameat(src_root, "outbox/other", src_root, "outbox/swap") < 0)
 		die("swap");
+}
+
+/* ---- crashes ---------------------------------------------------------------
+ * bay0 killed (SIGKILL) at random moments of a transfer: the inbox then
+ * holds nothing or the whole file, never a part, and the start-up sweep
+ * leaves /persist/transfer empty. A process kill keeps the page cache, so
+ * this shows the order of the steps; the power-cut VM test (not built yet)
+ * is what shows the fsyncs. */
+static long long now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static int one_transfer(const char *name)
+{
+	struct umb_staged st;
+	char err[256];
+	int r = umb_stage(src_root, "crash", stage_dir, "t.crash", &caps_default, NULL, &st, err,
+	                  sizeof(err));
+
+	return r ? r
+	         : umb_deliver(&st, stage_dir, dst_root, name, DST_UID, DST_UID, &caps_default, err,
+	                       sizeof(err));
+}
+
+static void crashes(const uint8_t *data, size_t n, const uint8_t want[SV_SHA512_LEN])
+{
+	long long t0 = now_us(), span;
+	unsigned none = 0, whole = 0, parts = 0, dirty = 0;
+	int r;
+
+	put(src_root, "outbox/crash", data, n, 0644);
+	r = one_transfer("crash-calibrate");
+	span = now_us() - t0;
+	if (r) {
+		result(false, "crash: a calibration transfer failed (%d)", r);
+		return;
+	}
+	srand(12345);
+	for (int i = 0; i < 24; i++) {
+		char name[32], p[64];
+		struct stat s;
+		/* Four at fixed fractions, four well after the end, the rest
+		 * at random across the transfer and a little past it. */
+		long long at = i < 4    ? (long long)i * span / 4
+		               : i < 20 ? rand() % (span + span / 5 + 1)
+		                        : 5 * span;
+		pid_t pid;
+
+		snprintf(name, sizeof(name), "crash-%d", i);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(one_transfer(name) ? 1 : 0);
+		if (at > 0) {
+			struct timespec ts = {.tv_sec = at / 1000000,
+			                      .tv_nsec = (at % 1000000) * 1000};
+			nanosleep(&ts, NULL);
+		}
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		snprintf(p, sizeof(p), "inbox/%s", name);
+		if (fstatat(dst_root, p, &s, AT_SYMLINK_NOFOLLOW) < 0) {
+			none++;
+		} else {
+			uint8_t *back = malloc(n + 1), got[SV_SHA512_LEN];
+			int fd = openat(dst_root, p, O_RDONLY);
+			ssize_t k = fd >= 0 && back ? read(fd, back, n + 1) : -1;
+			if (k == (ssize_t)n) {
+				sv_sha512(back, n, got);
+				k = memcmp(got, want, sizeof(got)) ? -1 : k;
+			}
+			if (k == (ssize_t)n && s.st_uid == DST_UID && (s.st_mode & 07777) == 0600)
+				whole++;
+			else
+				parts++;
+			free(back);
+			if (fd >= 0)
+				close(fd);
+			unlinkat(dst_root, p, 0);
+		}
+		umb_sweep(stage_dir);
+		dirty += entries(stage_dir) != 0;
+	}
+	result(parts == 0, "crash: killed at 24 moments: %u none, %u whole, %u partial", none,
+	       whole, parts);
+	result(none > 0 && whole > 0, "crash: the kills landed both before and after delivery");
+	result(dirty == 0, "crash: the sweep leaves /persist/transfer empty every time");
+	unlinkat(dst_root, "inbox/crash-calibrate", 0);
 }
 
 int main(int argc, char **argv)
@@ -394,6 +490,7 @@ int main(int argc, char **argv)
 	umb_discard(&st, stage_dir);
 	result(r == 0 && entries(stage_dir) == 0 && !in_inbox("c") && st.fd == -1,
 	       "a denied transfer leaves nothing anywhere");
+	crashes(data, big, want);
 	/* Start-up sweep: what a crash left in /persist/transfer. */
 	put(stage_dir, "t.8", data, 100, 0600);
 	put(stage_dir, "t.9", data, 0, 0600);
