@@ -253,6 +253,38 @@ enum umb_decision umb_prompt_key(struct umb_prompt *p, unsigned char key, long l
 	return UMB_ACCEPTED;
 }
 
+size_t umb_prompt_text(const struct umb_prompt_info *pi,
+                       char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char h[2 * SV_SHA512_LEN + 1];
+	size_t n = 0, off = 0, len = strlen(pi->name);
+
+	for (size_t i = 0; i < SV_SHA512_LEN; i++) {
+		h[2 * i] = hex[pi->sha512[i] >> 4];
+		h[2 * i + 1] = hex[pi->sha512[i] & 15];
+	}
+	h[sizeof(h) - 1] = 0;
+#define LINE(...) snprintf(lines[n++], UMB_RELAY_MAX + 1, __VA_ARGS__)
+	LINE("umbilical: ---- transfer request %llu ----", pi->id);
+	LINE("umbilical: from persona  %.*s", PASSPORT_NAME_MAX, pi->source);
+	LINE("umbilical: to persona    %.*s (its inbox)", PASSPORT_NAME_MAX, pi->receiver);
+	/* 255 bytes escape to at most 1020: four lines of 300. */
+	do {
+		char e[301];
+		off += umb_escape(pi->name + off, len - off, e, sizeof(e));
+		const char *label = n == 3 ? "file name   " : "            ";
+		LINE("umbilical: %s%s", label, e);
+	} while (off < len && n < UMB_PROMPT_LINES - 5);
+	LINE("umbilical: size         %llu bytes", (unsigned long long)pi->size);
+	LINE("umbilical: sha512       %.64s", h);
+	LINE("umbilical:              %.64s", h + 64);
+	LINE("umbilical: press Y (shift+y) to accept once this has stood 1.5 s; n or Esc denies; "
+	     "no answer in 30 s denies");
+#undef LINE
+	return n;
+}
+
 const char *umb_decision_str(enum umb_decision d)
 {
 	switch (d) {

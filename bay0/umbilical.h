@@ -120,6 +120,22 @@ void umb_prompt_redrawn(struct umb_prompt *p, long long now_ms);
 enum umb_decision umb_prompt_key(struct umb_prompt *p, unsigned char key, long long now_ms);
 enum umb_decision umb_prompt_tick(struct umb_prompt *p, long long now_ms);
 
+/* What the prompt shows, and the lines it is drawn as: each starts with
+ * "umbilical: " (bay0's log_line adds "bay0: "), is printable ASCII and at
+ * most UMB_RELAY_MAX bytes; the name is escaped (umb_escape) and wrapped
+ * over as many lines as it takes; the SHA-512 in full, on two lines.
+ * Returns the number of lines (at most UMB_PROMPT_LINES). */
+#define UMB_PROMPT_LINES 12
+struct umb_prompt_info {
+	unsigned long long id; /* request number, for the log */
+	const char *source, *receiver;
+	const char *name;
+	uint64_t size;
+	uint8_t sha512[SV_SHA512_LEN];
+};
+size_t umb_prompt_text(const struct umb_prompt_info *pi,
+                       char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1]);
+
 /* "accepted", "denied", "timed out", "pending". */
 const char *umb_decision_str(enum umb_decision d);
 

@@ -63,6 +63,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (lines == 0 || lines > size + 1)
 			__builtin_trap();
 	}
+	/* The prompt shows any name that passed the rule whole, in marked,
+	 * printable lines. */
+	if (umb_name_check((const char *)data, size, NULL, 0) == 0) {
+		char nm[UMB_NAME_MAX + 1], lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1];
+		struct umb_prompt_info pi = {.source = "web", .receiver = "work", .name = nm};
+		size_t n, shown = 0;
+
+		memcpy(nm, data, size);
+		nm[size] = 0;
+		n = umb_prompt_text(&pi, lines);
+		if (n > UMB_PROMPT_LINES || n < 8)
+			__builtin_trap();
+		for (size_t i = 0; i < n; i++) {
+			if (strncmp(lines[i], "umbilical: ", 11) ||
+			    strlen(lines[i]) > UMB_RELAY_MAX)
+				__builtin_trap();
+			for (const char *p = lines[i]; *p; p++)
+				if (*p < 0x20 || *p > 0x7e)
+					__builtin_trap();
+			if (i >= 3 && i < n - 4)
+				shown += strlen(lines[i]) - 23;
+		}
+		if (shown < size)
+			__builtin_trap();
+	}
 	/* A small buffer: progress, and never past its end (ASan). */
 	if (size) {
 		char small[6];

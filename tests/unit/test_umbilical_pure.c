@@ -324,3 +324,47 @@ Test(umbilical, relay_cannot_imitate_the_prompt)
 	cr_assert_eq(ls.n, 1, "an empty line is relayed as one");
 	cr_assert_str_eq(ls.l[0], "[web] ");
 }
+
+Test(umbilical, prompt_text)
+{
+	char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1], name[256], joined[2048] = "";
+	struct umb_prompt_info pi = {.id = 7,
+	                             .source = "web",
+	                             .receiver = "work",
+	                             .name = "r\xc3\xa9sum\xc3\xa9 \\.pdf",
+	                             .size = 1234};
+	size_t n;
+
+	for (int i = 0; i < SV_SHA512_LEN; i++)
+		pi.sha512[i] = (uint8_t)i;
+	n = umb_prompt_text(&pi, lines);
+	cr_assert_eq(n, 8);
+	cr_assert_str_eq(lines[0], "umbilical: ---- transfer request 7 ----");
+	cr_assert_str_eq(lines[1], "umbilical: from persona  web");
+	cr_assert_str_eq(lines[2], "umbilical: to persona    work (its inbox)");
+	cr_assert_str_eq(lines[3], "umbilical: file name   r\\xc3\\xa9sum\\xc3\\xa9 \\\\.pdf");
+	cr_assert_str_eq(lines[4], "umbilical: size         1234 bytes");
+	cr_assert_str_eq(lines[5],
+	                 "umbilical: sha512       000102030405060708090a0b0c0d0e0f1011121314"
+	                 "15161718191a1b1c1d1e1f");
+	cr_assert_str_eq(lines[6],
+	                 "umbilical:              202122232425262728292a2b2c2d2e2f3031323334"
+	                 "35363738393a3b3c3d3e3f");
+	cr_assert(strstr(lines[7], "press Y"));
+	/* The longest name that passes the rule, all of it escapes: wrapped,
+	 * nothing lost, every line marked and printable. */
+	memset(name, 0xe6, 255); /* not a name, but the widest the escaper can get */
+	name[255] = 0;
+	pi.name = name;
+	n = umb_prompt_text(&pi, lines);
+	cr_assert_leq(n, UMB_PROMPT_LINES);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(strncmp(lines[i], "umbilical: ", 11), 0);
+		cr_assert_leq(strlen(lines[i]), UMB_RELAY_MAX);
+		for (const char *p = lines[i]; *p; p++)
+			cr_assert(*p >= 0x20 && *p <= 0x7e);
+		if (i >= 3 && i < n - 4)
+			strcat(joined, lines[i] + 23);
+	}
+	cr_assert_eq(strlen(joined), 4 * 255, "every byte of the name shown");
+}
