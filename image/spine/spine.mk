@@ -9,7 +9,7 @@
 #   build/slots/spine-starve-a/, build/esp/spine-starve.img
 #   build/spine/persist.img  a fresh /persist disk (GPT "persist", ext4)
 
-DEPS_PKGS += busybox-static erofs-utils fdisk e2fsprogs qemu-system-x86 ovmf python3
+DEPS_PKGS += busybox-static erofs-utils cryptsetup-bin fdisk e2fsprogs qemu-system-x86 ovmf python3
 
 SP := $(B)/spine
 # bay0's release and test builds (bay0/bay0.mk sets BAY0, BAY0_TEST). The
