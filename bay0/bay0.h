@@ -35,6 +35,7 @@ struct running {
 	int ev_fd[2];
 	int psi_fd; /* memory.pressure trigger, -1 without */
 	unsigned long long ev_seen[2];
+	bool verity_bad; /* its verity image was found corrupt (logged once) */
 };
 
 struct watchdog {
@@ -85,6 +86,7 @@ int mount_efivarfs(void);
 int dev_populate(void);
 int dev_node_from_sys(const char *sys_dev_file, const char *node, mode_t mode);
 int dev_add_loops(void);
+int dev_add_mapper(void);
 /* modules.c */
 int modules_load(const struct bay0 *b);
 /* harden.c */

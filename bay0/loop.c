@@ -312,6 +312,40 @@ static void test_maybe_relaunch(struct bay0 *b, struct running *r)
 #endif
 }
 
+/* A verity persona whose image the kernel has found corrupt: one line that
+ * names it (the first time only). Returns true if it is. */
+static bool verity_report(struct running *r)
+{
+	int st = persona_verity_check(&r->p);
+	if (st < 0 && !r->verity_bad) {
+		log_err(st, "persona %s: verity status of %s", r->p.pp.name, r->p.dm_name);
+		return false;
+	}
+	if (st != 'C')
+		return false;
+	if (!r->verity_bad)
+		log_line("persona %s: verity: image %s is corrupt: a block failed verification "
+		         "and its reader got EIO (device %s)",
+		         r->p.pp.name, r->p.pp.image, r->p.dm_name);
+	r->verity_bad = true;
+	return true;
+}
+
+static void purge(struct bay0 *b, struct running *r, const char *why);
+
+/* At each watchdog tick: a verity persona with a corrupt image is purged
+ * (docs/passport.md, "Verity images"). It never saw the bad bytes (only
+ * EIO); it stops because its image is known to be bad. */
+static void verity_watch(struct bay0 *b)
+{
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
+		struct running *r = &b->personas[i];
+		if (r->used && r->p.state == PERSONA_RUNNING &&
+		    r->p.pp.form == PASSPORT_IMAGE_VERITY && verity_report(r))
+			purge(b, r, "verity: image corrupt");
+	}
+}
+
 static void purge(struct bay0 *b, struct running *r, const char *why)
 {
 	char err[256] = "";
@@ -347,7 +381,10 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	log_line("persona %s purged: %s", r->p.pp.name, why);
 	if (r->p.pp.net == PASSPORT_NET_DEVICE)
 		log_line("persona %s: %s", r->p.pp.name, r->p.net.report);
+	verity_report(r);
 	persona_release(&r->p);
+	if (r->p.teardown[0])
+		log_line("persona %s: %s", r->p.pp.name, r->p.teardown);
 	/* Last: a needed persona gone during the slot's probation may end in a
 	 * reboot, which purges the others. */
 	health_persona_gone(b, r->p.pp.name, why);
@@ -449,6 +486,7 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	}
 	persona_init(&r->p, &pp);
 	r->used = true;
+	r->verity_bad = false;
 	e = persona_image_load(&r->p, dfd, err, sizeof(err));
 	if (e)
 		goto refused_release;
@@ -625,6 +663,7 @@ void loop_run(struct bay0 *b)
 #endif
 				if (watchdog_feed(b))
 					log_err(-errno, "watchdog: keepalive");
+				verity_watch(b);
 				break;
 			case EV_PIDFD:
 				on_pidfd(b, r);

@@ -197,6 +197,7 @@ int main(void)
 	step(&b, power_cad_off(&b), "ctrl-alt-del off");
 	step(&b, modules_load(&b), "load modules");
 	step(&b, dev_add_loops(), "loop device nodes");
+	step(&b, dev_add_mapper(), "device-mapper control node");
 	step(&b, harden_sysctls(&b, "/proc/sys"), "harden sysctls");
 	step(&b, mount_seal_root(), "make the root read-only");
 	log_line("root read-only");
