@@ -9,6 +9,7 @@
  * entries alike. A persona's exit, from either side, leads to one purge.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 
 #include "bay0.h"
 #include "log.h"
+#include "util.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -436,11 +438,47 @@ static void reap_all(struct bay0 *b)
 	}
 }
 
+/* What verity personas could leave behind: device-mapper devices, and loop
+ * devices bound to an inventory file (the whole-file path's loops are bound
+ * to memfds). Counted from sysfs after every persona is purged. */
+static void verity_leftovers(void)
+{
+	DIR *d = opendir("/sys/block");
+	unsigned dm = 0, loops = 0;
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], back[300];
+		ssize_t n;
+
+		if (!strncmp(e->d_name, "dm-", 3)) {
+			dm++;
+			continue;
+		}
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
+		n = read_file(path, back, sizeof(back) - 1);
+		if (n <= 0)
+			continue;
+		back[n] = 0;
+		if (strncmp(back, "/memfd:", 7))
+			loops++;
+	}
+	closedir(d);
+	log_line("personas purged: %u device-mapper device(s), %u loop device(s) on inventory "
+	         "files left",
+	         dm, loops);
+}
+
 void loop_purge_all(struct bay0 *b, const char *why)
 {
 	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++)
 		if (b->personas[i].used)
 			purge(b, &b->personas[i], why);
+	verity_leftovers();
 }
 
 /* ---- starting personas --------------------------------------------------- */
@@ -524,6 +562,9 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	r->log_fd = pipefd[0];
 	r->log_len = 0;
+	if (r->p.dm_name[0])
+		log_line("persona %s: verity device %s, live table: %s", pp.name, r->p.dm_name,
+		         r->p.dm_table);
 	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
 	if (pp.net == PASSPORT_NET_DEVICE)
 		log_line("persona %s: %s", pp.name, r->p.net.report);

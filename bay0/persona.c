@@ -362,7 +362,8 @@ static int verity_setup(struct persona *p, const char **step)
 		goto fail;
 	}
 	snprintf(p->dm_name, sizeof p->dm_name, "spine-%s-%u", p->pp.name, ++seq);
-	if ((r = verity_activate(p->dm_name, &p->pp.verity, st.st_rdev, &p->dm_dev, step))) {
+	if ((r = verity_activate(p->dm_name, &p->pp.verity, st.st_rdev, &p->dm_dev, p->dm_table,
+	                         step))) {
 		p->dm_name[0] = 0;
 		goto fail;
 	}

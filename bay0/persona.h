@@ -69,6 +69,7 @@ struct persona {
 	char dm_name[VERITY_DM_NAME_MAX];
 	char dm_node[VERITY_DM_NAME_MAX + 16]; /* /dev/mapper/<dm_name>, bay0's only */
 	dev_t dm_dev;
+	char dm_table[VERITY_TABLE_MAX]; /* its live table, as the kernel reports it */
 	/* persona_release: what the verity teardown did (for bay0's log), or "" */
 	char teardown[200];
 	struct timespec started; /* CLOCK_MONOTONIC at exec of the entry */

@@ -145,7 +145,7 @@ int verity_remove(const char *name)
 }
 
 int verity_activate(const char *name, const struct passport_verity *v, dev_t dev, dev_t *out,
-                    const char **step)
+                    char live[VERITY_TABLE_MAX], const char **step)
 {
 	static union dm_buf b;
 	char table[VERITY_TABLE_MAX], back[VERITY_TABLE_MAX];
@@ -217,6 +217,7 @@ int verity_activate(const char *name, const struct passport_verity *v, dev_t dev
 		r = r < 0 ? r : -EIO;
 		goto fail;
 	}
+	memcpy(live, back, sizeof back);
 	return 0;
 fail:
 	verity_remove(name);

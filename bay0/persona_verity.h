@@ -31,9 +31,10 @@ int verity_table(const struct passport_verity *v, unsigned maj, unsigned min, ch
  * verity table over loop device dev, resumes it, then reads back its table
  * (must be exactly what was loaded), its status (must be "V", verified so
  * far) and its flags (read-only). On success *out is the dm device's
- * number; on failure the device is removed again. */
+ * number and live[] its table as the kernel reports it; on failure the
+ * device is removed again. */
 int verity_activate(const char *name, const struct passport_verity *v, dev_t dev, dev_t *out,
-                    const char **step);
+                    char live[VERITY_TABLE_MAX], const char **step);
 
 /* 'V' (no corruption seen), 'C' (a block failed verification: the reader
  * got EIO), or -errno. */

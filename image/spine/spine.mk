@@ -92,6 +92,33 @@ $(SP)/test/badimg.passport: tests/vm-bay0/personas/badimg.pp $(SP)/test/pvm.erof
 	@echo "tampered $(SP)/test/pvm-bad.erofs (byte 4096 after signing its passport)"
 $(SP)/test/pvm-bad.erofs: $(SP)/test/badimg.passport
 
+# --- the verity personas of the test Spine (docs/passport.md, "Verity
+# images"; graded by tests/vm-bay0/verity-checks.sh): vgood's image, and
+# copies signed as made, then tampered (tests/vm-bay0/verity-tamper.sh):
+# vdata (a data byte), vtree (a hash-tree byte), vshort and vlong (one
+# block off the pinned size); vroot and vsalt are vgood's image under a
+# re-signed passport with a wrong root hash or salt.
+VERITY_TAMPER := tests/vm-bay0/verity-tamper.sh
+$(SP)/test/vblob:
+	@mkdir -p $(@D)
+	seq 1 40000 >$@
+$(SP)/test/vgood.erofs: image/spine/mkpersona.sh tests/vm-bay0/verity.sh $(SP)/test/vblob | deps
+	image/spine/mkpersona.sh -V -o $@ -f tests/vm-bay0/verity.sh:/test/verity.sh \
+		-f $(SP)/test/vblob:/test/blob
+$(SP)/test/vgood.passport $(SP)/test/vroot.passport $(SP)/test/vsalt.passport: \
+		$(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/vgood.erofs -s $(SLOT_SEC) -p $(SLOT_PUB)
+	@case $* in vroot) $(VERITY_TAMPER) root $@ $(SLOT_SEC) ;; vsalt) $(VERITY_TAMPER) salt $@ $(SLOT_SEC) ;; esac
+VERITY_BAD := vdata vtree vshort vlong
+$(VERITY_BAD:%=$(SP)/test/%.passport): $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp \
+		$(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
+	cp $(SP)/test/vgood.erofs $(SP)/test/$*.erofs
+	cp $(SP)/test/vgood.erofs.verity $(SP)/test/$*.erofs.verity
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/$*.erofs -s $(SLOT_SEC) -p $(SLOT_PUB)
+	$(VERITY_TAMPER) $(patsubst v%,%,$*) $(SP)/test/$*.erofs
+$(VERITY_BAD:%=$(SP)/test/%.erofs): $(SP)/test/%.erofs: $(SP)/test/%.passport
+VERITY_PERSONAS := vgood vdata vtree vshort vlong vroot vsalt
+
 $(SP)/test/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/test.conf
 	@mkdir -p $(@D)
 	cat $^ >$@
@@ -103,7 +130,9 @@ $(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
 	cat $^ >$@
 
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
-	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
+	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport \
+	$(SP)/test/vgood.erofs $(VERITY_BAD:%=$(SP)/test/%.erofs) \
+	$(VERITY_PERSONAS:%=$(SP)/test/%.passport)
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)

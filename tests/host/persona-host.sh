@@ -170,7 +170,7 @@ if [ $FS = erofs ] && command -v veritysetup >/dev/null; then
 	vsize=$(stat -c %s "$T"/inv/verity.img)
 	vblocks=$((vsize / 4096))
 	vout=$(veritysetup format --no-superblock --format=1 --hash=sha256 --data-block-size=4096 \
-		--hash-block-size=4096 --data-blocks=$vblocks --hash-offset=$vsize --salt=00112233 \
+		--hash-block-size=4096 --data-blocks="$vblocks" --hash-offset="$vsize" --salt=00112233 \
 		"$T"/inv/verity.img "$T"/inv/verity.img)
 	vroot=$(sed -nE 's/^Root hash:[[:space:]]+([0-9a-f]{64})$/\1/p' <<<"$vout")
 	vtotal=$(stat -c %s "$T"/inv/verity.img)
