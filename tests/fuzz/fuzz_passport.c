@@ -5,6 +5,7 @@
  * Checks, beyond "no crash": a refusal writes nothing and always says why;
  * an accepted passport satisfies the invariants launch relies on.
  */
+#define _GNU_SOURCE
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
