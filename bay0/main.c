@@ -204,7 +204,7 @@ int main(void)
 	mount_persist(&b);
 	open_watchdog(&b);
 	pin_core0(&b);
-	step(&b, keys_load(&b), "load the trusted key");
+	step(&b, keys_load(&b), "load the trusted persona keys");
 	setup_env(&b);
 	measure_boot(&b);
 	step(&b, health_start(&b, (size_t)loop_start_personas(&b)), "slot health timer");

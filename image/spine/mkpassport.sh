@@ -26,8 +26,9 @@ die() {
 
 out= tmpl= image=
 defs=()
-sec=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
-pub=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
+# The persona key (docs/passport.md, "Keys"), never the slot key.
+sec=${PERSONA_SEC:-keys/dev/spine-persona-DEVELOPMENT.sec}
+pub=${PERSONA_PUB:-keys/dev/spine-persona-DEVELOPMENT.pub}
 while getopts o:t:i:D:s:p: opt; do
 	case $opt in
 	o) out=$OPTARG ;;

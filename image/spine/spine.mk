@@ -29,7 +29,8 @@ SPINE_CMDLINE ?= console=ttyS0 quiet panic=-1 slab_nomerge pti=on
 
 # Every Spine carries spine-tpm (measure/measure.mk, docs/measure.md).
 SPINE_TOOLS := image/spine/mkspine.sh image/mkinitrd.sh $(KERNEL_STAMP) $(SPINE_TPM)
-PASSPORT_DEPS := image/spine/mkpassport.sh $(SLOT_SEC) $(SLOT_PUB)
+# Passports are signed with the persona key, never the slot key (keys/keys.mk).
+PASSPORT_DEPS := image/spine/mkpassport.sh $(PERSONA_SEC) $(PERSONA_PUB)
 
 # --- the programs that run inside test personas (static: the persona
 # images hold no libraries)
@@ -49,7 +50,7 @@ $(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/per
 
 $(SP)/default/%.passport: image/spine/personas/%.pp $(SP)/default/persona.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/default/persona.erofs \
-		-D WORK_CORES=$(WORK_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+		-D WORK_CORES=$(WORK_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)
 
 $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default.conf
 	@mkdir -p $(@D)
@@ -77,16 +78,16 @@ TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
 TEST_PERSONAS += netown netthief netghost wifiown
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
-		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+		-D SPIN_CORES=$(SPIN_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)
 	@if [ $* = badsig ]; then \
 		sed -i 's/^pids.max 8$$/pids.max 9/' $@ && grep -q '^pids.max 9$$' $@ && \
-		! signify-openbsd -V -e -q -p $(SLOT_PUB) -x $@ -m /dev/null 2>/dev/null && \
+		! signify-openbsd -V -e -q -p $(PERSONA_PUB) -x $@ -m /dev/null 2>/dev/null && \
 		echo "tampered $@ (pids.max 8 -> 9 after signing)"; fi
 
 $(SP)/test/badimg.passport: tests/vm-bay0/personas/badimg.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	cp $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm-bad.erofs \
-		-s $(SLOT_SEC) -p $(SLOT_PUB)
+		-s $(PERSONA_SEC) -p $(PERSONA_PUB)
 	printf '\xff' | dd of=$(SP)/test/pvm-bad.erofs bs=1 seek=4096 conv=notrunc status=none
 	! cmp -s $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
 	@echo "tampered $(SP)/test/pvm-bad.erofs (byte 4096 after signing its passport)"
@@ -107,14 +108,14 @@ $(SP)/test/vgood.erofs: image/spine/mkpersona.sh tests/vm-bay0/verity.sh $(SP)/t
 		-f $(SP)/test/vblob:/test/blob
 $(SP)/test/vgood.passport $(SP)/test/vroot.passport $(SP)/test/vsalt.passport: \
 		$(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
-	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/vgood.erofs -s $(SLOT_SEC) -p $(SLOT_PUB)
-	@case $* in vroot) $(VERITY_TAMPER) root $@ $(SLOT_SEC) ;; vsalt) $(VERITY_TAMPER) salt $@ $(SLOT_SEC) ;; esac
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/vgood.erofs -s $(PERSONA_SEC) -p $(PERSONA_PUB)
+	@case $* in vroot) $(VERITY_TAMPER) root $@ $(PERSONA_SEC) ;; vsalt) $(VERITY_TAMPER) salt $@ $(PERSONA_SEC) ;; esac
 VERITY_BAD := vdata vtree vshort vlong
 $(VERITY_BAD:%=$(SP)/test/%.passport): $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp \
 		$(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
 	cp $(SP)/test/vgood.erofs $(SP)/test/$*.erofs
 	cp $(SP)/test/vgood.erofs.verity $(SP)/test/$*.erofs.verity
-	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/$*.erofs -s $(SLOT_SEC) -p $(SLOT_PUB)
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/$*.erofs -s $(PERSONA_SEC) -p $(PERSONA_PUB)
 	$(VERITY_TAMPER) $(patsubst v%,%,$*) $(SP)/test/$*.erofs
 $(VERITY_BAD:%=$(SP)/test/%.erofs): $(SP)/test/%.erofs: $(SP)/test/%.passport
 VERITY_PERSONAS := vgood vdata vtree vshort vlong vroot vsalt
