@@ -18,6 +18,7 @@
 
 #define BAY0_CONF_PATH "/etc/spine.conf"
 #define BAY0_STAGE_DIR "/run/bay0/root"
+#define BAY0_PERSONA_KEYS_MAX 4 /* old and new during a rotation, and room */
 #define BAY0_PERSIST "/persist"
 #define BAY0_CGROUP "/sys/fs/cgroup"
 #define BAY0_EFIVARS "/sys/firmware/efi/efivars"
@@ -35,6 +36,7 @@ struct running {
 	int ev_fd[2];
 	int psi_fd; /* memory.pressure trigger, -1 without */
 	unsigned long long ev_seen[2];
+	bool verity_bad; /* its verity image was found corrupt (logged once) */
 };
 
 struct watchdog {
@@ -70,7 +72,9 @@ struct bay0 {
 	struct measure tpm; /* docs/measure.md */
 	int epfd;
 	int sig_fd;
-	sv_pubkey keys[1]; /* the slot key, compiled in: signs passports */
+	/* the persona keys, compiled in (bay0/bay0.mk: PERSONA_PUBS): the only
+	 * keys a passport may be signed with; never the slot key */
+	sv_pubkey keys[BAY0_PERSONA_KEYS_MAX];
 	size_t nkeys;
 	struct running personas[CONF_MAX_PERSONAS];
 	struct persona_env env;
@@ -85,6 +89,7 @@ int mount_efivarfs(void);
 int dev_populate(void);
 int dev_node_from_sys(const char *sys_dev_file, const char *node, mode_t mode);
 int dev_add_loops(void);
+int dev_add_mapper(void);
 /* modules.c */
 int modules_load(const struct bay0 *b);
 /* harden.c */

@@ -7,7 +7,7 @@ BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0
 	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/watchdog.c bay0/power.c \
 	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c bay0/health.c bay0/measure.c
 BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c
-BAY0_HDRS := $(wildcard bay0/*.h) $(VERIFY_HDRS) $(B)/bay0/gen/slotkey.h
+BAY0_HDRS := $(wildcard bay0/*.h) $(VERIFY_HDRS) $(B)/bay0/gen/personakeys.h
 # Pure code (no I/O, no globals): what the unit tests and fuzzers link, plus
 # the efivarfs and sysctl writers and their helpers, tested on files in a
 # temporary folder.
@@ -30,15 +30,24 @@ BAY0      := $(B)/bay0/bay0
 # have (stop feeding the watchdog). Never put it in a slot that ships.
 BAY0_TEST := $(B)/bay0/bay0-test
 
-# The trusted key, compiled in as bytes of its .pub file. keys/keys.mk is
-# read after this file and sets the same default.
+# The trusted persona keys (the keys passports are signed with; never the
+# slot key), compiled in as bytes of their .pub files. keys/keys.mk is read
+# after this file and sets the same defaults.
 SLOT_PUB ?= keys/dev/spine-slot-DEVELOPMENT.pub
 SLOT_SEC ?= keys/dev/spine-slot-DEVELOPMENT.sec
-$(B)/bay0/gen/slotkey.h: $(SLOT_PUB)
+PERSONA_PUB  ?= keys/dev/spine-persona-DEVELOPMENT.pub
+PERSONA_SEC  ?= keys/dev/spine-persona-DEVELOPMENT.sec
+PERSONA_PUBS ?= $(PERSONA_PUB)
+$(B)/bay0/gen/personakeys.h: $(PERSONA_PUBS) bay0/bay0.mk
 	@mkdir -p $(@D)
-	{ echo '/* Generated from $(SLOT_PUB) by bay0/bay0.mk. */'; \
-	  echo 'static const uint8_t bay0_slot_pub[] = {'; \
-	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/ *$$//'; \
+	{ echo '/* Generated from $(PERSONA_PUBS) by bay0/bay0.mk. */'; \
+	  n=0; for k in $(PERSONA_PUBS); do \
+	    echo "static const uint8_t bay0_persona_pub_$$n[] = {"; \
+	    od -An -v -tx1 $$k | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/ *$$//'; \
+	    echo '};'; n=$$((n + 1)); done; \
+	  echo 'static const struct { const uint8_t *pub; size_t len; } bay0_persona_pubs[] = {'; \
+	  n=0; for k in $(PERSONA_PUBS); do \
+	    echo "	{bay0_persona_pub_$$n, sizeof(bay0_persona_pub_$$n)},"; n=$$((n + 1)); done; \
 	  echo '};'; } > $@.tmp && mv $@.tmp $@
 
 $(B)/bay0/pid1/%.o: bay0/%.c $(BAY0_HDRS)
@@ -88,8 +97,8 @@ check-bay0-release: $(BAY0) $(BAY0_TEST)
 	@tests/host/bay0-release.sh $(BAY0) $(BAY0_TEST)
 # bay0 as PID 1 of a fresh PID + mount namespace (root; tests/host/bay0-pid1.sh),
 # with personas whose passports the slot key signs.
-check-host-bay0: $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
-	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST) $(SLOT_SEC)
+check-host-bay0: $(BAY0) $(BAY0_TEST) $(PERSONA_SEC) $(SLOT_SEC)
+	@tests/host/bay0-pid1.sh $(BAY0) $(BAY0_TEST) $(PERSONA_SEC) $(SLOT_SEC)
 
 DEPS_PKGS += libseccomp-dev libcap-dev libcriterion-dev e2fsprogs util-linux erofs-utils \
 	busybox-static signify-openbsd binutils procps coreutils

@@ -123,3 +123,23 @@ int dev_add_loops(void)
 	log_line("/dev: loop-control and %u loop devices", n);
 	return 0;
 }
+
+/* Verity personas (docs/passport.md, "Verity images"): the device-mapper
+ * control node, bay0's alone (0600; no persona has block or control nodes),
+ * and /dev/mapper for the verity devices' nodes bay0 makes at launch. */
+int dev_add_mapper(void)
+{
+	int r;
+
+	if (access("/sys/class/misc/device-mapper/dev", F_OK) < 0) {
+		log_line("/dev: no mapper/control (dm-mod not loaded)");
+		return 0;
+	}
+	if (mkdir("/dev/mapper", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	r = dev_node_from_sys("/sys/class/misc/device-mapper/dev", "/dev/mapper/control", 0600);
+	if (r)
+		return r;
+	log_line("/dev: mapper/control");
+	return 0;
+}

@@ -9,6 +9,7 @@
  * entries alike. A persona's exit, from either side, leads to one purge.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "bay0.h"
 #include "log.h"
 #include "umbilical.h"
+#include "util.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -316,6 +318,40 @@ static void test_maybe_relaunch(struct bay0 *b, struct running *r)
 #endif
 }
 
+/* A verity persona whose image the kernel has found corrupt: one line that
+ * names it (the first time only). Returns true if it is. */
+static bool verity_report(struct running *r)
+{
+	int st = persona_verity_check(&r->p);
+	if (st < 0 && !r->verity_bad) {
+		log_err(st, "persona %s: verity status of %s", r->p.pp.name, r->p.dm_name);
+		return false;
+	}
+	if (st != 'C')
+		return false;
+	if (!r->verity_bad)
+		log_line("persona %s: verity: image %s is corrupt: a block failed verification "
+		         "and its reader got EIO (device %s)",
+		         r->p.pp.name, r->p.pp.image, r->p.dm_name);
+	r->verity_bad = true;
+	return true;
+}
+
+static void purge(struct bay0 *b, struct running *r, const char *why);
+
+/* At each watchdog tick: a verity persona with a corrupt image is purged
+ * (docs/passport.md, "Verity images"). It never saw the bad bytes (only
+ * EIO); it stops because its image is known to be bad. */
+static void verity_watch(struct bay0 *b)
+{
+	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
+		struct running *r = &b->personas[i];
+		if (r->used && r->p.state == PERSONA_RUNNING &&
+		    r->p.pp.form == PASSPORT_IMAGE_VERITY && verity_report(r))
+			purge(b, r, "verity: image corrupt");
+	}
+}
+
 static void purge(struct bay0 *b, struct running *r, const char *why)
 {
 	char err[256] = "";
@@ -351,7 +387,10 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	log_line("persona %s purged: %s", r->p.pp.name, why);
 	if (r->p.pp.net == PASSPORT_NET_DEVICE)
 		log_line("persona %s: %s", r->p.pp.name, r->p.net.report);
+	verity_report(r);
 	persona_release(&r->p);
+	if (r->p.teardown[0])
+		log_line("persona %s: %s", r->p.pp.name, r->p.teardown);
 	/* Last: a needed persona gone during the slot's probation may end in a
 	 * reboot, which purges the others. */
 	health_persona_gone(b, r->p.pp.name, why);
@@ -403,11 +442,47 @@ static void reap_all(struct bay0 *b)
 	}
 }
 
+/* What verity personas could leave behind: device-mapper devices, and loop
+ * devices bound to an inventory file (the whole-file path's loops are bound
+ * to memfds). Counted from sysfs after every persona is purged. */
+static void verity_leftovers(void)
+{
+	DIR *d = opendir("/sys/block");
+	unsigned dm = 0, loops = 0;
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], back[300];
+		ssize_t n;
+
+		if (!strncmp(e->d_name, "dm-", 3)) {
+			dm++;
+			continue;
+		}
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
+		n = read_file(path, back, sizeof(back) - 1);
+		if (n <= 0)
+			continue;
+		back[n] = 0;
+		if (strncmp(back, "/memfd:", 7))
+			loops++;
+	}
+	closedir(d);
+	log_line("personas purged: %u device-mapper device(s), %u loop device(s) on inventory "
+	         "files left",
+	         dm, loops);
+}
+
 void loop_purge_all(struct bay0 *b, const char *why)
 {
 	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++)
 		if (b->personas[i].used)
 			purge(b, &b->personas[i], why);
+	verity_leftovers();
 }
 
 /* ---- starting personas --------------------------------------------------- */
@@ -453,6 +528,7 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	}
 	persona_init(&r->p, &pp);
 	r->used = true;
+	r->verity_bad = false;
 	e = persona_image_load(&r->p, dfd, err, sizeof(err));
 	if (e)
 		goto refused_release;
@@ -490,6 +566,9 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	r->log_fd = pipefd[0];
 	r->log_len = 0;
+	if (r->p.dm_name[0])
+		log_line("persona %s: verity device %s, live table: %s", pp.name, r->p.dm_name,
+		         r->p.dm_table);
 	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
 	if (pp.net == PASSPORT_NET_DEVICE)
 		log_line("persona %s: %s", pp.name, r->p.net.report);
@@ -629,6 +708,7 @@ void loop_run(struct bay0 *b)
 #endif
 				if (watchdog_feed(b))
 					log_err(-errno, "watchdog: keepalive");
+				verity_watch(b);
 				break;
 			case EV_PIDFD:
 				on_pidfd(b, r);

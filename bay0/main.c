@@ -197,13 +197,14 @@ int main(void)
 	step(&b, power_cad_off(&b), "ctrl-alt-del off");
 	step(&b, modules_load(&b), "load modules");
 	step(&b, dev_add_loops(), "loop device nodes");
+	step(&b, dev_add_mapper(), "device-mapper control node");
 	step(&b, harden_sysctls(&b, "/proc/sys"), "harden sysctls");
 	step(&b, mount_seal_root(), "make the root read-only");
 	log_line("root read-only");
 	mount_persist(&b);
 	open_watchdog(&b);
 	pin_core0(&b);
-	step(&b, keys_load(&b), "load the trusted key");
+	step(&b, keys_load(&b), "load the trusted persona keys");
 	setup_env(&b);
 	measure_boot(&b);
 	step(&b, health_start(&b, (size_t)loop_start_personas(&b)), "slot health timer");

@@ -190,9 +190,10 @@ static bool valid_netdev(const char *w, size_t n)
 	return true;
 }
 
-static bool parse_hex512(const char *w, size_t n, uint8_t out[SV_SHA512_LEN])
+/* Lower-case hex of exactly 2*len digits into out[len]. */
+static bool parse_hex(const char *w, size_t n, uint8_t *out, size_t len)
 {
-	if (n != 2 * SV_SHA512_LEN)
+	if (n != 2 * len)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = w[i];
@@ -202,13 +203,99 @@ static bool parse_hex512(const char *w, size_t n, uint8_t out[SV_SHA512_LEN])
 		else if (c >= 'a' && c <= 'f')
 			v = (unsigned)(c - 'a' + 10);
 		else
-			return false; /* lower-case only, as signify writes it */
+			return false;
 		if (i % 2 == 0)
 			out[i / 2] = (uint8_t)(v << 4);
 		else
 			out[i / 2] |= (uint8_t)v;
 	}
 	return true;
+}
+
+uint64_t passport_verity_tree_bytes(uint64_t data_blocks)
+{
+	/* Level 0 hashes the data blocks, each higher level the one below,
+	 * until one block holds a level; the root hash is that block's hash.
+	 * One data block has no tree at all: its hash is the root. */
+	const uint64_t per = PASSPORT_VERITY_BLOCK / PASSPORT_VERITY_ROOT_LEN;
+	uint64_t total = 0, n = data_blocks;
+	while (n > 1) {
+		n = (n + per - 1) / per;
+		total += n;
+	}
+	return total * PASSPORT_VERITY_BLOCK;
+}
+
+/* verity <file> <size> <data blocks> <hash offset> <data bs> <hash bs> sha256 <salt|-> <root> */
+static int parse_verity(struct passport *pp, const struct words *ws, size_t lineno, char *err,
+                        size_t errlen)
+{
+	struct passport_verity *v = &pp->verity;
+	uint64_t bs1, bs2;
+
+	if (ws->count != 10 || !valid_image(ws->w[1], ws->n[1]))
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: want '<file> <size> <data blocks> <hash "
+		                      "offset> 4096 4096 sha256 <salt hex|-> <root hex>' with a "
+		                      "plain file name",
+		                      lineno);
+	if (!parse_u64(ws->w[2], ws->n[2], PASSPORT_VERITY_SIZE_MAX, &v->size) ||
+	    !parse_u64(ws->w[3], ws->n[3], PASSPORT_VERITY_SIZE_MAX, &v->data_blocks) ||
+	    !parse_u64(ws->w[4], ws->n[4], PASSPORT_VERITY_SIZE_MAX, &v->hash_offset) ||
+	    v->data_blocks == 0)
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: size, data blocks and hash offset want "
+		                      "decimals, blocks >= 1, at most 1 TiB",
+		                      lineno);
+	if (!parse_u64(ws->w[5], ws->n[5], UINT32_MAX, &bs1) ||
+	    !parse_u64(ws->w[6], ws->n[6], UINT32_MAX, &bs2) || bs1 != PASSPORT_VERITY_BLOCK ||
+	    bs2 != PASSPORT_VERITY_BLOCK)
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: data and hash block sizes must be %u",
+		                      lineno, PASSPORT_VERITY_BLOCK);
+	if (!word_is(ws->w[7], ws->n[7], "sha256"))
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: hash algorithm must be sha256", lineno);
+	if (word_is(ws->w[8], ws->n[8], "-"))
+		v->salt_len = 0;
+	else if (ws->n[8] % 2 == 0 && ws->n[8] >= 2 && ws->n[8] <= 2 * PASSPORT_VERITY_SALT_MAX &&
+	         parse_hex(ws->w[8], ws->n[8], v->salt, ws->n[8] / 2))
+		v->salt_len = ws->n[8] / 2;
+	else
+		return persona_refuse(
+		        err, errlen, EINVAL,
+		        "line %zu: verity: salt wants '-' or 1-%d bytes of lower-case "
+		        "hex",
+		        lineno, PASSPORT_VERITY_SALT_MAX);
+	if (!parse_hex(ws->w[9], ws->n[9], v->root, sizeof v->root))
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: root hash is not 64 lower-case hex digits",
+		                      lineno);
+	/* The layout is fixed: the tree starts right after the data and the
+	 * file ends right after the tree. No gap, no overlap, no tail: every
+	 * byte of the file is either a verified data block or the tree. */
+	if (v->hash_offset != v->data_blocks * PASSPORT_VERITY_BLOCK)
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: hash offset %llu is not data blocks * %u",
+		                      lineno, (unsigned long long)v->hash_offset,
+		                      PASSPORT_VERITY_BLOCK);
+	uint64_t want = v->hash_offset + passport_verity_tree_bytes(v->data_blocks);
+	if (v->size != want)
+		return persona_refuse(err, errlen, EINVAL,
+		                      "line %zu: verity: size %llu is not data + hash tree (%llu)",
+		                      lineno, (unsigned long long)v->size,
+		                      (unsigned long long)want);
+	v->data_block_size = (uint32_t)bs1;
+	v->hash_block_size = (uint32_t)bs2;
+	memcpy(pp->image, ws->w[1], ws->n[1]);
+	pp->image[ws->n[1]] = 0;
+	pp->form = PASSPORT_IMAGE_VERITY;
+	return 0;
+}
+
+static bool parse_hex512(const char *w, size_t n, uint8_t out[SV_SHA512_LEN])
+{
+	return parse_hex(w, n, out, SV_SHA512_LEN); /* lower-case only, as signify writes it */
 }
 
 /* "2-3,5": ascending, non-overlapping ranges; core 0 is refused. */
@@ -262,17 +349,19 @@ enum directive {
 	D_UID,
 	D_GID,
 	D_UMBILICAL,
+	D_VERITY,
 	D_COUNT
 };
 
 static const char *const directive_names[D_COUNT] = {
-        "name",     "image",   "entry",   "cores",   "cpu.max", "memory.max", "pids.max",
-        "lifetime", "devices", "network", "persist", "uid",     "gid",        "umbilical",
+        "name",    "image",   "entry",   "cores", "cpu.max", "memory.max", "pids.max", "lifetime",
+        "devices", "network", "persist", "uid",   "gid",     "umbilical",  "verity",
 };
 
-/* Without these a persona is refused; the rest have safe defaults. */
-static const unsigned required = 1u << D_NAME | 1u << D_IMAGE | 1u << D_ENTRY | 1u << D_CORES |
-                                 1u << D_MEMORY_MAX | 1u << D_PIDS_MAX;
+/* Without these a persona is refused; the rest have safe defaults. And
+ * exactly one of image and verity. */
+static const unsigned required =
+        1u << D_NAME | 1u << D_ENTRY | 1u << D_CORES | 1u << D_MEMORY_MAX | 1u << D_PIDS_MAX;
 
 #define ID_MIN 1000u       /* below: system ids */
 #define ID_MAX 0x7ffffffeu /* 2^31-2: clear of (uid_t)-1 and the overflow id */
@@ -315,7 +404,10 @@ static int directive(struct passport *pp, enum directive d, const struct words *
 			        lineno);
 		memcpy(pp->image, a, an);
 		pp->image[an] = 0;
+		pp->form = PASSPORT_IMAGE_SHA512;
 		return 0;
+	case D_VERITY:
+		return parse_verity(pp, ws, lineno, err, errlen);
 	case D_ENTRY:
 		if (ws->too_many || na > PASSPORT_ARGC_MAX)
 			return persona_refuse(err, errlen, E2BIG,
@@ -526,6 +618,11 @@ int passport_parse(const char *text, size_t len, struct passport *out, char *err
 		if ((required & (1u << k)) && !(seen & (1u << k)))
 			return persona_refuse(err, errlen, EINVAL, "missing directive '%s'",
 			                      directive_names[k]);
+	if ((seen & (1u << D_IMAGE)) && (seen & (1u << D_VERITY)))
+		return persona_refuse(err, errlen, EINVAL,
+		                      "both 'image' and 'verity': a passport names one form");
+	if (!(seen & (1u << D_IMAGE | 1u << D_VERITY)))
+		return persona_refuse(err, errlen, EINVAL, "missing directive 'image' or 'verity'");
 	if (!(seen & (1u << D_UID)))
 		pp.uid = passport_derived_id(pp.name);
 	if (!(seen & (1u << D_GID)))

@@ -44,6 +44,33 @@ enum passport_net {
 /* A network device name as the kernel takes it: 1-15 bytes (IFNAMSIZ - 1). */
 #define PASSPORT_NETDEV_MAX 15
 
+/* dm-verity form of the image (docs/passport.md, "Verity images"): what the
+ * kernel's verity table is built from, every value pinned by the signature. */
+#define PASSPORT_VERITY_BLOCK 4096u           /* data and hash block size, the only one */
+#define PASSPORT_VERITY_ROOT_LEN 32           /* sha256 */
+#define PASSPORT_VERITY_SALT_MAX 256          /* bytes, veritysetup's limit */
+#define PASSPORT_VERITY_SIZE_MAX (1ull << 40) /* 1 TiB image file */
+
+enum passport_image_form {
+	PASSPORT_IMAGE_SHA512 = 0, /* image <file> <sha512>: read whole into a sealed memfd */
+	PASSPORT_IMAGE_VERITY,     /* verity ...: erofs || hash tree, checked block by block */
+};
+
+struct passport_verity {
+	uint64_t size;        /* exact byte size of the image file */
+	uint64_t data_blocks; /* 4096-byte blocks of erofs: the dm device's size */
+	uint64_t hash_offset; /* bytes; == data_blocks * 4096 (tree right after the data) */
+	uint32_t data_block_size, hash_block_size; /* PASSPORT_VERITY_BLOCK */
+	size_t salt_len;                           /* 0: no salt ("-") */
+	uint8_t salt[PASSPORT_VERITY_SALT_MAX];
+	uint8_t root[PASSPORT_VERITY_ROOT_LEN];
+};
+
+/* Bytes of a dm-verity hash tree (format 1, no superblock, sha256 in 4096-byte
+ * blocks: 128 hashes a block) over data_blocks blocks, as the kernel and
+ * veritysetup lay it out. */
+uint64_t passport_verity_tree_bytes(uint64_t data_blocks);
+
 enum passport_persist {
 	PASSPORT_PERSIST_NONE = 0, /* /persist is an empty read-only directory */
 	PASSPORT_PERSIST_RW,       /* /persist/<name>: rw, nodev, nosuid, noexec */
@@ -62,7 +89,11 @@ enum passport_umbilical {
 struct passport {
 	char name[PASSPORT_NAME_MAX + 1];
 	char image[PASSPORT_IMAGE_MAX + 1];
+	enum passport_image_form form; /* which of image / verity the passport names */
+	/* PASSPORT_IMAGE_SHA512: the image's SHA-512. PASSPORT_IMAGE_VERITY: all
+	 * zero (the passport's own SHA-512 pins the root hash). */
 	uint8_t image_sha512[SV_SHA512_LEN];
+	struct passport_verity verity; /* PASSPORT_IMAGE_VERITY only */
 	/* passport_load only: SHA-512 of the file's bytes as read and
 	 * verified, the persona's identity in PCR 11 (docs/measure.md). */
 	uint8_t file_sha512[SV_SHA512_LEN];

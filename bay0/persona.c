@@ -59,10 +59,14 @@ void persona_init(struct persona *p, const struct passport *pp)
 }
 
 static void loop_detach(struct persona *p);
+static void verity_teardown(struct persona *p);
 
 void persona_release(struct persona *p)
 {
-	if (p->image_mnt[0]) {
+	p->teardown[0] = 0;
+	if (p->dm_name[0]) {
+		verity_teardown(p);
+	} else if (p->image_mnt[0]) {
 		/* Copies in dead personas' namespaces are gone already; the
 		 * loop device clears once this last mount of it is. */
 		umount2(p->image_mnt, MNT_DETACH);
@@ -87,6 +91,36 @@ static unsigned image_fs_type(const uint8_t *m, size_t len)
 	return 0;
 }
 
+/* A verity image: nothing of it is read here. Its size must be the pinned
+ * one (a truncated or extended file is refused before anything is set up);
+ * every block is verified by the kernel as it is read, against the root
+ * hash the passport pins. The fs type is the passport's (erofs), not the
+ * superblock's: no unsigned byte of the image decides anything. */
+static int verity_image_open(struct persona *p, int inventory_dirfd, char *err, size_t errlen)
+{
+	const char *name = p->pp.image;
+	struct stat st;
+	int in = openat(inventory_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (in < 0)
+		return persona_refuse(err, errlen, errno, "image %s: open: %s", name,
+		                      strerror(errno));
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return persona_refuse(err, errlen, EINVAL, "image %s: not a regular file", name);
+	}
+	if ((uint64_t)st.st_size != p->pp.verity.size) {
+		close(in);
+		return persona_refuse(err, errlen, EINVAL,
+		                      "image %s: size %lld, the passport pins %llu", name,
+		                      (long long)st.st_size, (unsigned long long)p->pp.verity.size);
+	}
+	if (p->image_fd >= 0)
+		close(p->image_fd);
+	p->image_fd = in;
+	p->fs_type = PERSONA_FS_EROFS;
+	return 0;
+}
+
 int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t errlen)
 {
 	const char *name = p->pp.image;
@@ -94,6 +128,8 @@ int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t
 	uint8_t *m = MAP_FAILED;
 	struct stat st;
 
+	if (p->pp.form == PASSPORT_IMAGE_VERITY)
+		return verity_image_open(p, inventory_dirfd, err, errlen);
 	in = openat(inventory_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (in < 0)
 		return persona_refuse(err, errlen, errno, "image %s: open: %s", name,
@@ -226,6 +262,12 @@ static int loop_attach(struct persona *p, const char **step)
 		struct loop_config cfg = {
 		        .fd = (unsigned)p->image_fd,
 		        .info = {.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR}};
+		/* A verity image: 4096-byte sectors as the tree's blocks, and
+		 * never more of the file than the passport pins. */
+		if (p->pp.form == PASSPORT_IMAGE_VERITY) {
+			cfg.block_size = PASSPORT_VERITY_BLOCK;
+			cfg.info.lo_sizelimit = p->pp.verity.size;
+		}
 		*step = "LOOP_CONFIGURE";
 		if (ioctl(fd, LOOP_CONFIGURE, &cfg) < 0) {
 			r = -errno;
@@ -246,6 +288,17 @@ static void loop_detach(struct persona *p)
 		return;
 	/* With AUTOCLEAR this only marks it if a mount still holds it. */
 	ioctl(p->loop_fd, LOOP_CLR_FD, 0);
+	if (p->teardown[0] && p->pp.form == PASSPORT_IMAGE_VERITY) {
+		/* Released means unbound now, while bay0 still holds it open. */
+		struct loop_info64 li;
+		size_t n = strlen(p->teardown);
+		if (ioctl(p->loop_fd, LOOP_GET_STATUS64, &li) < 0 && errno == ENXIO)
+			snprintf(p->teardown + n, sizeof p->teardown - n, ", loop%d released",
+			         p->loop_nr);
+		else
+			snprintf(p->teardown + n, sizeof p->teardown - n, ", loop%d STILL BOUND",
+			         p->loop_nr);
+	}
 	close(p->loop_fd);
 	p->loop_fd = -1;
 	p->loop_nr = -1;
@@ -254,12 +307,126 @@ static void loop_detach(struct persona *p)
 /* Mounts the verified image once, in bay0's namespace, for every launch of
  * this persona to copy: the superblock and loop device are set up once, and
  * a launch only pays for its own namespace's copy of the mount. */
+/* Unmount, remove the dm device and its node; the loop device follows in
+ * loop_detach. Each step is reported in p->teardown for bay0's log. */
+static void verity_teardown(struct persona *p)
+{
+	int r = 0;
+	if (p->image_mnt[0]) {
+		/* Every persona namespace holding a copy is dead by now: a plain
+		 * unmount lets go of the dm device at once. */
+		if (umount2(p->image_mnt, 0) < 0) {
+			r = -errno;
+			umount2(p->image_mnt, MNT_DETACH);
+		}
+		rmdir(p->image_mnt);
+		p->image_mnt[0] = 0;
+	}
+	int rr = verity_remove(p->dm_name);
+	unlink(p->dm_node);
+	if (rr)
+		snprintf(p->teardown, sizeof p->teardown, "verity device %s: remove: %s%s",
+		         p->dm_name, strerror(-rr), r ? " (unmount was busy)" : "");
+	else
+		snprintf(p->teardown, sizeof p->teardown,
+		         "image unmounted%s, verity device %s removed",
+		         r ? " (detached: busy)" : "", p->dm_name);
+	p->dm_name[0] = 0;
+	p->dm_node[0] = 0;
+}
+
+int persona_verity_check(const struct persona *p)
+{
+	if (p->pp.form != PASSPORT_IMAGE_VERITY || !p->dm_name[0])
+		return 0;
+	return verity_status(p->dm_name);
+}
+
+/* The verity device over the loop device: the table from the passport's
+ * values, read-only; node /dev/mapper/<name> (bay0's /dev only). The name is
+ * new for every activation, so no two launches ever share a device. */
+static int verity_setup(struct persona *p, const char **step)
+{
+	static unsigned seq;
+	struct stat st;
+	int r;
+
+	*step = "image size changed since it was checked";
+	if (fstat(p->image_fd, &st) < 0 || (uint64_t)st.st_size != p->pp.verity.size)
+		return -EINVAL;
+	if ((r = loop_attach(p, step)))
+		return r;
+	*step = "stat loop device";
+	if (fstat(p->loop_fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(p->dm_name, sizeof p->dm_name, "spine-%s-%u", p->pp.name, ++seq);
+	if ((r = verity_activate(p->dm_name, &p->pp.verity, st.st_rdev, &p->dm_dev, p->dm_table,
+	                         step))) {
+		p->dm_name[0] = 0;
+		goto fail;
+	}
+	snprintf(p->dm_node, sizeof p->dm_node, "/dev/mapper/%s", p->dm_name);
+	*step = "mknod /dev/mapper/<name>";
+	if (mknod(p->dm_node, S_IFBLK | 0600, p->dm_dev) < 0) {
+		r = -errno;
+		verity_remove(p->dm_name);
+		p->dm_name[0] = 0;
+		p->dm_node[0] = 0;
+		goto fail;
+	}
+	return 0;
+fail:
+	loop_detach(p);
+	return r;
+}
+
+/* Mounts erofs from the verity device, read-only, nodev, nosuid, private.
+ * Any failure (a corrupted superblock reads as EIO) tears everything down:
+ * there is no other way to mount a verity image. */
+static int verity_mount(struct persona *p, const char *mnt, const char **step)
+{
+	int r;
+	if ((r = verity_setup(p, step)))
+		return r;
+	*step = "mkdir image mount point";
+	if (mkdir(mnt, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
+	}
+	*step = "mount erofs from the verity device";
+	if (mount(p->dm_node, mnt, "erofs", MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0) {
+		r = -errno;
+		rmdir(mnt);
+		goto fail;
+	}
+	*step = "make image mount private";
+	if (mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0) {
+		r = -errno;
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+		goto fail;
+	}
+	snprintf(p->image_mnt, sizeof p->image_mnt, "%s", mnt);
+	return 0;
+fail:
+	verity_remove(p->dm_name);
+	unlink(p->dm_node);
+	p->dm_name[0] = 0;
+	p->dm_node[0] = 0;
+	loop_detach(p);
+	return r;
+}
+
 static int image_mount(struct persona *p, const struct persona_env *env, const char **step)
 {
 	char mnt[sizeof p->image_mnt], src[32];
 	int r;
 
 	snprintf(mnt, sizeof mnt, "%s/%s", env->stage_dir, p->pp.name);
+	if (p->pp.form == PASSPORT_IMAGE_VERITY)
+		return verity_mount(p, mnt, step);
 	if ((r = loop_attach(p, step)))
 		return r;
 	*step = "mkdir image mount point";

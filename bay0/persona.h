@@ -19,6 +19,7 @@
 
 #include "passport.h"
 #include "persona_net.h"
+#include "persona_verity.h"
 
 struct persona_env {
 	/* cgroup v2 mount ("/sys/fs/cgroup"). When cgroup_v2 is false no
@@ -53,7 +54,9 @@ enum persona_state {
 
 struct persona {
 	struct passport pp;
-	int image_fd;     /* sealed memfd holding the verified image (-1: none) */
+	/* sealed memfd holding the verified image; for a verity passport the
+	 * inventory file itself, O_RDONLY, its size checked (-1: none) */
+	int image_fd;
 	unsigned fs_type; /* PERSONA_FS_EROFS or PERSONA_FS_SQUASHFS, from magic */
 	enum persona_state state;
 	pid_t pid;     /* host pid of the entry (PID 1 of its namespace) */
@@ -61,7 +64,14 @@ struct persona {
 	int cgroup_fd; /* <root>/personas/<name>, O_DIRECTORY; -1 without v2 */
 	int loop_fd;   /* /dev/loopN bound to image_fd, autoclear */
 	int loop_nr;
-	char image_mnt[600];     /* <stage_dir>/<name> while mounted, else "" */
+	char image_mnt[600]; /* <stage_dir>/<name> while mounted, else "" */
+	/* verity passports: the dm device while it exists, else "" */
+	char dm_name[VERITY_DM_NAME_MAX];
+	char dm_node[VERITY_DM_NAME_MAX + 16]; /* /dev/mapper/<dm_name>, bay0's only */
+	dev_t dm_dev;
+	char dm_table[VERITY_TABLE_MAX]; /* its live table, as the kernel reports it */
+	/* persona_release: what the verity teardown did (for bay0's log), or "" */
+	char teardown[200];
 	struct timespec started; /* CLOCK_MONOTONIC at exec of the entry */
 	int exit_status;         /* wait status once reaped by purge, else -1 */
 	struct persona_net net;  /* network device owned from launch to purge */
@@ -70,13 +80,20 @@ struct persona {
 #define PERSONA_FS_EROFS 1u
 #define PERSONA_FS_SQUASHFS 2u
 
+/* A verity persona: 'C' once the kernel has refused a block of its image
+ * (the reader got EIO), 'V' if not, 0 for a whole-file image, or -errno. */
+int persona_verity_check(const struct persona *p);
+
 /* Sets every fd to -1 and copies pp. */
 void persona_init(struct persona *p, const struct passport *pp);
 
 /* Reads inventory_dirfd/pp->image once into a sealed memfd (F_SEAL_WRITE,
  * SHRINK, GROW, SEAL), hashing as it copies, and compares with the passport's
  * SHA-512. On success p->image_fd holds those verified bytes; the loop device
- * is later bound to that memfd, never to the inventory file. */
+ * is later bound to that memfd, never to the inventory file.
+ * A verity passport: opens the file O_RDONLY and checks its size is the
+ * pinned one; nothing of it is read (the kernel verifies each block as the
+ * persona reads it, against the passport's root hash). */
 int persona_image_load(struct persona *p, int inventory_dirfd, char *err, size_t errlen);
 
 /* Launches the entry contained (clone3, namespaces, cgroup, mounts, ids,
@@ -97,8 +114,10 @@ int persona_purge(struct persona *p, const struct persona_env *env, const char *
                   size_t errlen);
 
 /* After purge, to forget the persona entirely: unmounts the image from
- * <stage_dir>/<name> and removes that directory, releases the loop device,
- * closes image_fd. Until then a relaunch reuses the mounted image. */
+ * <stage_dir>/<name> and removes that directory, removes the verity device
+ * if any, releases the loop device, closes image_fd. Until then a relaunch
+ * reuses the mounted image. For a verity image, p->teardown then says what
+ * was released, or which step failed. */
 void persona_release(struct persona *p);
 
 #endif

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Makes the DEVELOPMENT signify slot key pair in keys/dev/ if it is missing.
+# Makes the DEVELOPMENT signify slot key pair and persona key pair in keys/dev/
+# if they are missing (the slot key signs Spines, the persona key passports).
 # These keys have no passphrase, live only on the build machine, are ignored
 # by git, and say "DEVELOPMENT" in their file names and comments: nothing
 # signed by them is fit for a real laptop. Owner-made keys and their
 # rotation are not built yet (docs/boot.md, "Keys", has the rotation steps).
 set -euo pipefail
 dir=${1:-keys/dev}
-name=spine-slot-DEVELOPMENT
 mkdir -p "$dir"
 chmod 700 "$dir"
-if [ ! -s "$dir/$name.pub" ] || [ ! -s "$dir/$name.sec" ]; then
-	rm -f "$dir/$name.pub" "$dir/$name.sec"
-	signify-openbsd -G -n -c "DEVELOPMENT KEY, NOT FOR PRODUCTION: Alpine Spine slot" \
-		-p "$dir/$name.pub" -s "$dir/$name.sec"
-	echo "keys: made development slot key $dir/$name.pub"
-fi
+for what in slot persona; do
+	name=spine-$what-DEVELOPMENT
+	if [ ! -s "$dir/$name.pub" ] || [ ! -s "$dir/$name.sec" ]; then
+		rm -f "$dir/$name.pub" "$dir/$name.sec"
+		signify-openbsd -G -n -c "DEVELOPMENT KEY, NOT FOR PRODUCTION: Alpine Spine $what" \
+			-p "$dir/$name.pub" -s "$dir/$name.sec"
+		echo "keys: made development $what key $dir/$name.pub"
+	fi
+done

@@ -5,7 +5,13 @@
 #
 # TEMPLATE is the passport body with the image line written as
 #   image @IMAGE@
-# which becomes "image <basename of IMAGE> <its SHA-512, lower-case hex>".
+# which becomes "image <basename of IMAGE> <its SHA-512, lower-case hex>",
+# or, for a verity image (mkpersona.sh -V), as
+#   verity @IMAGE@
+# which becomes "verity <basename> <size> <data blocks> <hash offset> 4096
+# 4096 sha256 <salt> <root>" from IMAGE.verity, once `veritysetup verify`
+# has checked the whole image against those very values and the size is
+# the file's.
 # -D replaces every @KEY@ with VALUE (cores that depend on the VM's CPUs).
 # Any @WORD@ left over is an error: a passport is signed as it is.
 # The body is signed with signify's embedded form (signify -S -e), which is
@@ -20,8 +26,9 @@ die() {
 
 out= tmpl= image=
 defs=()
-sec=${SLOT_SEC:-keys/dev/spine-slot-DEVELOPMENT.sec}
-pub=${SLOT_PUB:-keys/dev/spine-slot-DEVELOPMENT.pub}
+# The persona key (docs/passport.md, "Keys"), never the slot key.
+sec=${PERSONA_SEC:-keys/dev/spine-persona-DEVELOPMENT.sec}
+pub=${PERSONA_PUB:-keys/dev/spine-persona-DEVELOPMENT.pub}
 while getopts o:t:i:D:s:p: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
@@ -37,13 +44,28 @@ done
 [ -f "$tmpl" ] || die "no template $tmpl"
 [ -f "$image" ] || die "no image $image"
 [ -f "$sec" ] || die "no secret key $sec"
-grep -qx 'image @IMAGE@' "$tmpl" || die "$tmpl has no 'image @IMAGE@' line"
+if grep -qx 'image @IMAGE@' "$tmpl"; then
+	sum=$(sha512sum "$image" | cut -d' ' -f1)
+	line="image $(basename "$image") $sum"
+elif grep -qx 'verity @IMAGE@' "$tmpl"; then
+	[ -f "$image.verity" ] || die "no $image.verity (make the image with mkpersona.sh -V)"
+	val() { sed -nE "s/^$1 ([0-9a-f]+)\$/\1/p" "$image.verity"; }
+	size=$(val size) blocks=$(val data-blocks) off=$(val hash-offset) salt=$(val salt) root=$(val root)
+	[ -n "$size" ] && [ -n "$blocks" ] && [ -n "$off" ] && [ -n "$salt" ] && [ -n "$root" ] ||
+		die "$image.verity: want size, data-blocks, hash-offset, salt, root"
+	[ "$(stat -c %s "$image")" = "$size" ] || die "$image: size is not the $size of $image.verity"
+	veritysetup verify --no-superblock --format=1 --hash=sha256 --data-block-size=4096 \
+		--hash-block-size=4096 --data-blocks="$blocks" --hash-offset="$off" --salt="$salt" \
+		"$image" "$image" "$root" || die "$image: veritysetup verify refuses it"
+	line="verity $(basename "$image") $size $blocks $off 4096 4096 sha256 $salt $root"
+else
+	die "$tmpl has no 'image @IMAGE@' or 'verity @IMAGE@' line"
+fi
 
-sum=$(sha512sum "$image" | cut -d' ' -f1)
 mkdir -p "$(dirname "$out")"
 body=$(mktemp "$out.body.XXXXXX")
 trap 'rm -f "$body" "$out.tmp"' EXIT
-sed_args=(-e "s|^image @IMAGE@\$|image $(basename "$image") $sum|")
+sed_args=(-e "s|^image @IMAGE@\$|$line|" -e "s|^verity @IMAGE@\$|$line|")
 for d in "${defs[@]}"; do
 	k=${d%%=*} v=${d#*=}
 	[[ $k =~ ^[A-Z_]+$ ]] && [[ $v =~ ^[A-Za-z0-9.,/_+-]*$ ]] || die "bad -D $d"

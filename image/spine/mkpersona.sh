@@ -2,8 +2,15 @@
 # Builds one persona image: a read-only erofs file system holding Debian's
 # busybox-static (with its applet links) and any extra files.
 #
-#   mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]...
+#   mkpersona.sh -o OUT [-V] [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]...
 #
+#   -V          a verity image (docs/passport.md, "Verity images"): the erofs
+#               (4096-byte blocks) with its dm-verity hash tree appended in
+#               the same file by veritysetup (format 1, sha256, no
+#               superblock), and OUT.verity beside it: the values
+#               mkpassport.sh pins ("size N", "data-blocks N", "hash-offset
+#               N", "salt HEX", "root HEX"). The salt is the SHA-256 of the
+#               erofs, so the same inputs give the same bytes.
 #   -b BUSYBOX  static busybox (default /bin/busybox from busybox-static)
 #   -f SRC:DST  an extra file at absolute path DST inside the image (mode
 #               kept, setuid and setgid bits dropped)
@@ -23,15 +30,16 @@ die() {
 	exit 1
 }
 
-out= busybox=/bin/busybox
+out= busybox=/bin/busybox verity=
 files=() suid=()
-while getopts o:b:f:S: opt; do
+while getopts o:Vb:f:S: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
+	V) verity=1 ;;
 	b) busybox=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	S) suid+=("$OPTARG") ;;
-	*) die "usage: mkpersona.sh -o OUT [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]..." ;;
+	*) die "usage: mkpersona.sh -o OUT [-V] [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]..." ;;
 	esac
 done
 [ -n "$out" ] || die "need -o"
@@ -40,7 +48,7 @@ file -b "$busybox" | grep -q 'statically linked' || die "$busybox is not static"
 
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "$out.stage.XXXXXX")
-trap 'rm -rf "$stage" "$out.tmp"' EXIT
+trap 'rm -rf "$stage" "$out.tmp" "$out.verity.tmp"' EXIT
 # mktemp -d makes the stage 0700: the root must be 0755 for the persona uid.
 chmod 0755 "$stage"
 mkdir -p "$stage"/{bin,dev,proc,tmp,run,persist,etc}
@@ -72,4 +80,24 @@ done
 mkfs.erofs --quiet -T0 --all-root -U 00000000-0000-0000-0000-000000000000 \
 	"$out.tmp" "$stage" >/dev/null
 chmod 0644 "$out.tmp"
+if [ -n "$verity" ]; then
+	command -v veritysetup >/dev/null || die "no veritysetup (apt-get install cryptsetup-bin)"
+	# erofs-utils 1.5 writes blocks of the page size (no -b): insist that
+	# the superblock says 4096 (blkszbits, byte 1036, is 12), the block
+	# size verity exposes (kata-containers PR#348: a mismatch fails to mount).
+	[ "$(od -An -tu1 -j1036 -N1 "$out.tmp" | tr -d ' ')" = 12 ] || die "erofs block size is not 4096"
+	size=$(stat -c %s "$out.tmp")
+	[ $((size % 4096)) = 0 ] && [ "$size" -gt 0 ] || die "erofs size $size is not whole 4096-byte blocks"
+	blocks=$((size / 4096))
+	salt=$(sha256sum "$out.tmp" | cut -d' ' -f1)
+	fmt=$(veritysetup format --no-superblock --format=1 --hash=sha256 --data-block-size=4096 \
+		--hash-block-size=4096 --data-blocks="$blocks" --hash-offset="$size" --salt="$salt" \
+		"$out.tmp" "$out.tmp") || die "veritysetup format failed"
+	root=$(sed -nE 's/^Root hash:[[:space:]]+([0-9a-f]{64})$/\1/p' <<<"$fmt")
+	[ -n "$root" ] || die "no root hash in veritysetup's output"
+	grep -qE "^Data blocks:[[:space:]]+$blocks\$" <<<"$fmt" || die "veritysetup used other data blocks"
+	printf 'size %s\ndata-blocks %s\nhash-offset %s\nsalt %s\nroot %s\n' \
+		"$(stat -c %s "$out.tmp")" "$blocks" "$size" "$salt" "$root" >"$out.verity.tmp"
+	mv -f "$out.verity.tmp" "$out.verity"
+fi
 mv -f "$out.tmp" "$out"

@@ -9,7 +9,7 @@
 #   build/slots/spine-starve-a/, build/esp/spine-starve.img
 #   build/spine/persist.img  a fresh /persist disk (GPT "persist", ext4)
 
-DEPS_PKGS += busybox-static erofs-utils fdisk e2fsprogs qemu-system-x86 ovmf python3
+DEPS_PKGS += busybox-static erofs-utils cryptsetup-bin fdisk e2fsprogs qemu-system-x86 ovmf python3
 
 SP := $(B)/spine
 # bay0's release and test builds (bay0/bay0.mk sets BAY0, BAY0_TEST). The
@@ -29,7 +29,8 @@ SPINE_CMDLINE ?= console=ttyS0 quiet panic=-1 slab_nomerge pti=on
 
 # Every Spine carries spine-tpm (measure/measure.mk, docs/measure.md).
 SPINE_TOOLS := image/spine/mkspine.sh image/mkinitrd.sh $(KERNEL_STAMP) $(SPINE_TPM)
-PASSPORT_DEPS := image/spine/mkpassport.sh $(SLOT_SEC) $(SLOT_PUB)
+# Passports are signed with the persona key, never the slot key (keys/keys.mk).
+PASSPORT_DEPS := image/spine/mkpassport.sh $(PERSONA_SEC) $(PERSONA_PUB)
 
 # --- the programs that run inside test personas (static: the persona
 # images hold no libraries)
@@ -49,7 +50,7 @@ $(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/per
 
 $(SP)/default/%.passport: image/spine/personas/%.pp $(SP)/default/persona.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/default/persona.erofs \
-		-D WORK_CORES=$(WORK_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+		-D WORK_CORES=$(WORK_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)
 
 $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default.conf
 	@mkdir -p $(@D)
@@ -77,20 +78,47 @@ TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
 TEST_PERSONAS += netown netthief netghost wifiown
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
-		-D SPIN_CORES=$(SPIN_CORES) -s $(SLOT_SEC) -p $(SLOT_PUB)
+		-D SPIN_CORES=$(SPIN_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)
 	@if [ $* = badsig ]; then \
 		sed -i 's/^pids.max 8$$/pids.max 9/' $@ && grep -q '^pids.max 9$$' $@ && \
-		! signify-openbsd -V -e -q -p $(SLOT_PUB) -x $@ -m /dev/null 2>/dev/null && \
+		! signify-openbsd -V -e -q -p $(PERSONA_PUB) -x $@ -m /dev/null 2>/dev/null && \
 		echo "tampered $@ (pids.max 8 -> 9 after signing)"; fi
 
 $(SP)/test/badimg.passport: tests/vm-bay0/personas/badimg.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	cp $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm-bad.erofs \
-		-s $(SLOT_SEC) -p $(SLOT_PUB)
+		-s $(PERSONA_SEC) -p $(PERSONA_PUB)
 	printf '\xff' | dd of=$(SP)/test/pvm-bad.erofs bs=1 seek=4096 conv=notrunc status=none
 	! cmp -s $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs
 	@echo "tampered $(SP)/test/pvm-bad.erofs (byte 4096 after signing its passport)"
 $(SP)/test/pvm-bad.erofs: $(SP)/test/badimg.passport
+
+# --- the verity personas of the test Spine (docs/passport.md, "Verity
+# images"; graded by tests/vm-bay0/verity-checks.sh): vgood's image, and
+# copies signed as made, then tampered (tests/vm-bay0/verity-tamper.sh):
+# vdata (a data byte), vtree (a hash-tree byte), vshort and vlong (one
+# block off the pinned size); vroot and vsalt are vgood's image under a
+# re-signed passport with a wrong root hash or salt.
+VERITY_TAMPER := tests/vm-bay0/verity-tamper.sh
+$(SP)/test/vblob:
+	@mkdir -p $(@D)
+	seq 1 40000 >$@
+$(SP)/test/vgood.erofs: image/spine/mkpersona.sh tests/vm-bay0/verity.sh $(SP)/test/vblob | deps
+	image/spine/mkpersona.sh -V -o $@ -f tests/vm-bay0/verity.sh:/test/verity.sh \
+		-f $(SP)/test/vblob:/test/blob
+$(SP)/test/vgood.passport $(SP)/test/vroot.passport $(SP)/test/vsalt.passport: \
+		$(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/vgood.erofs -s $(PERSONA_SEC) -p $(PERSONA_PUB)
+	@case $* in vroot) $(VERITY_TAMPER) root $@ $(PERSONA_SEC) ;; vsalt) $(VERITY_TAMPER) salt $@ $(PERSONA_SEC) ;; esac
+VERITY_BAD := vdata vtree vshort vlong
+$(VERITY_BAD:%=$(SP)/test/%.passport): $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp \
+		$(SP)/test/vgood.erofs $(PASSPORT_DEPS) $(VERITY_TAMPER)
+	cp $(SP)/test/vgood.erofs $(SP)/test/$*.erofs
+	cp $(SP)/test/vgood.erofs.verity $(SP)/test/$*.erofs.verity
+	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/$*.erofs -s $(PERSONA_SEC) -p $(PERSONA_PUB)
+	$(VERITY_TAMPER) $(patsubst v%,%,$*) $(SP)/test/$*.erofs
+$(VERITY_BAD:%=$(SP)/test/%.erofs): $(SP)/test/%.erofs: $(SP)/test/%.passport
+VERITY_PERSONAS := vgood vdata vtree vshort vlong vroot vsalt
 
 $(SP)/test/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/test.conf
 	@mkdir -p $(@D)
@@ -103,7 +131,9 @@ $(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
 	cat $^ >$@
 
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
-	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
+	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport \
+	$(SP)/test/vgood.erofs $(VERITY_BAD:%=$(SP)/test/%.erofs) \
+	$(VERITY_PERSONAS:%=$(SP)/test/%.passport)
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)

@@ -13,9 +13,11 @@
 # SIGINT (poweroff, 130). Needs root; prints PASS/FAIL/SKIP lines.
 set -u
 BAY0=${1:?usage: $0 bay0 bay0-test}
-BAY0_TEST=${2:?usage: $0 bay0 bay0-test [slot.sec]}
-# The secret half of the key compiled into bay0, to sign test passports.
-SLOT_SEC=${3:-keys/dev/spine-slot-DEVELOPMENT.sec}
+BAY0_TEST=${2:?usage: $0 bay0 bay0-test [persona.sec [slot.sec]]}
+# The secret half of the persona key compiled into bay0, to sign test
+# passports; and the slot key's, whose passports bay0 must refuse.
+PERSONA_SEC=${3:-keys/dev/spine-persona-DEVELOPMENT.sec}
+SLOT_SEC=${4:-keys/dev/spine-slot-DEVELOPMENT.sec}
 fails=0
 pass() { echo "PASS: bay0 pid1: $*"; }
 fail() { echo "FAIL: bay0 pid1: $*"; fails=$((fails + 1)); }
@@ -269,10 +271,10 @@ persona_cases() {
 	printf 'echo hello from hello\necho second line\nexit 3\n' >"$W/img/etc/hello.sh"
 	mkfs.erofs --quiet --all-root "$inv/test.img" "$W/img" >/dev/null || return 1
 	hash=$(sha512sum "$inv/test.img" | cut -d' ' -f1)
-	pp() { # pp <name> <extra directives>
+	pp() { # pp <name> <extra directives> [secret key]
 		printf 'name %s\nimage test.img %s\n%scores 1\nmemory.max 64M\npids.max 16\n' \
 			"$1" "$hash" "$2" >"$W/$1.txt"
-		signify-openbsd -S -e -s "$SLOT_SEC" -m "$W/$1.txt" -x "$inv/$1.passport"
+		signify-openbsd -S -e -s "${3:-$PERSONA_SEC}" -m "$W/$1.txt" -x "$inv/$1.passport"
 	}
 	pp hello $'entry /bin/sh /etc/hello.sh\n' || return 1
 	pp sleeper $'entry /bin/sleep 1000\nlifetime 2\n' || return 1
@@ -280,10 +282,13 @@ persona_cases() {
 	# A passport whose signed body was changed afterwards.
 	pp forged $'entry /bin/sleep 1000\n' || return 1
 	sed -i 's/^cores 1$/cores 2/' "$inv/forged.passport"
+	# A well-formed passport signed with the slot key: the key that signs
+	# Spines signs no persona (docs/passport.md, "Keys").
+	pp slotsigned $'entry /bin/sleep 1000\n' "$SLOT_SEC" || return 1
 	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" \
 		"persona /inventory/hello.passport" "persona /inventory/sleeper.passport" \
 		"persona /inventory/stay.passport" "persona /inventory/forged.passport" \
-		>"$R/etc/spine.conf"
+		"persona /inventory/slotsigned.passport" >"$R/etc/spine.conf"
 	LOG=$W/personas.log
 	start "$R" "$LOG"
 	if ! wait_line "$LOG" "bay0: ready" 20; then
@@ -291,10 +296,12 @@ persona_cases() {
 		sed 's/^/    /' "$LOG"
 		return 0
 	fi
-	check "personas: three started, the forged one refused" \
-		grep -qF "bay0: personas started: 3 of 4" "$LOG"
+	check "personas: three started, the forged and the slot-signed ones refused" \
+		grep -qF "bay0: personas started: 3 of 5" "$LOG"
 	check "personas: forged passport refused with a reason" \
 		grep -qE "^bay0: persona /inventory/forged.passport refused: .+" "$LOG"
+	check "personas: passport signed with the slot key refused (unknown key)" \
+		grep -qxF "bay0: persona /inventory/slotsigned.passport refused: signature: unknown key number" "$LOG"
 	local rss hwm
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$BPID/status")
 	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$BPID/status")
@@ -330,9 +337,9 @@ persona_cases() {
 		     END { exit !(p && o && p < o) }' "$LOG"
 	check "personas: SIGTERM ends in power-off (rc $RC)" test "$RC" = 130
 }
-if [ ! -r "$SLOT_SEC" ] || ! command -v signify-openbsd >/dev/null || ! command -v mkfs.erofs >/dev/null ||
+if [ ! -r "$PERSONA_SEC" ] || [ ! -r "$SLOT_SEC" ] || ! command -v signify-openbsd >/dev/null || ! command -v mkfs.erofs >/dev/null ||
 	[ ! -x /bin/busybox ] || ! grep -qw erofs /proc/filesystems; then
-	skip "personas under bay0" "needs $SLOT_SEC, signify-openbsd, mkfs.erofs, busybox-static, erofs"
+	skip "personas under bay0" "needs $PERSONA_SEC, $SLOT_SEC, signify-openbsd, mkfs.erofs, busybox-static, erofs"
 elif ! persona_cases; then
 	fail "personas: could not build the test image or passports"
 fi

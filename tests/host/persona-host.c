@@ -13,6 +13,8 @@
  *                [--abstract NAME] listen there (the probe must not reach it)
  *                [--cgroup2 DIR]   mount cgroup2 there (this namespace only)
  *                                  and place the persona in it, no limits
+ *                [--want-step S]   launch-fails: the step the refusal must
+ *                                  name (default "execve entry")
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -179,7 +181,8 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode = NULL, *key = NULL, *passport = NULL, *inv = NULL, *stage = NULL,
-	           *persist = NULL, *cg = NULL, *abstract = "bay0-test";
+	           *persist = NULL, *cg = NULL, *abstract = "bay0-test",
+	           *want_step = "execve entry";
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--mode"))
@@ -198,6 +201,8 @@ int main(int argc, char **argv)
 			abstract = v;
 		else if (!strcmp(k, "--cgroup2"))
 			cg = v;
+		else if (!strcmp(k, "--want-step"))
+			want_step = v;
 		else if (!strcmp(k, "--label"))
 			label = v;
 		else
@@ -271,7 +276,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "launch-fails")) {
 		/* The child failed between clone and exec: launch must say which
 		 * step, and leave nothing behind. */
-		report(r < 0 && strstr(err, "execve entry"), "launch refused naming the step: %s",
+		report(r < 0 && strstr(err, want_step), "launch refused naming the step: %s",
 		       r < 0 ? err : "it launched");
 		persona_release(&p);
 		report(other_processes() == 0, "no process left (%d)", other_processes());

@@ -314,3 +314,116 @@ Test(passport, refuses_network)
 	refused(BASE "network devices eth0\n", "network:");
 	refused(BASE "network wiphy phy0\n", "network:");
 }
+
+/* ---- verity form (docs/passport.md, "Verity images") ------------------- */
+
+/* What veritysetup made for 129 random data blocks (tests/host/persona-host.sh
+ * and the VM test check real images): 129 data blocks, a 3-block tree. */
+#define ROOT "044036463c100ef67694a96140e4fb50dc57b3be3d23d946adf934855e081586"
+#define VLINE "verity big.img 540672 129 528384 4096 4096 sha256 00112233 " ROOT "\n"
+#define VBASE                                                                                      \
+	"name big\n" VLINE "entry /bin/sh\n"                                                       \
+	"cores 1\n"                                                                                \
+	"memory.max 64M\n"                                                                         \
+	"pids.max 8\n"
+#define VREST "entry /bin/sh\ncores 1\nmemory.max 64M\npids.max 8\n"
+
+Test(passport, verity_form)
+{
+	struct passport pp;
+	char err[256] = "";
+	memset(&pp, 0x5a, sizeof pp);
+	cr_assert_eq(parse(VBASE, &pp, err), 0, "%s", err);
+	cr_assert_eq(pp.form, PASSPORT_IMAGE_VERITY);
+	cr_assert_str_eq(pp.image, "big.img");
+	cr_assert_eq(pp.verity.size, 540672);
+	cr_assert_eq(pp.verity.data_blocks, 129);
+	cr_assert_eq(pp.verity.hash_offset, 528384);
+	cr_assert_eq(pp.verity.data_block_size, 4096);
+	cr_assert_eq(pp.verity.hash_block_size, 4096);
+	cr_assert_eq(pp.verity.salt_len, 4);
+	cr_assert_eq(pp.verity.salt[0], 0x00);
+	cr_assert_eq(pp.verity.salt[3], 0x33);
+	cr_assert_eq(pp.verity.root[0], 0x04);
+	cr_assert_eq(pp.verity.root[31], 0x86);
+	/* The whole-file hash is not what pins a verity image. */
+	for (size_t i = 0; i < sizeof pp.image_sha512; i++)
+		cr_assert_eq(pp.image_sha512[i], 0);
+	/* No salt is written '-'. */
+	cr_assert_eq(parse("name big\nverity big.img 540672 129 528384 4096 4096 sha256 - " ROOT
+	                   "\n" VREST,
+	                   &pp, err),
+	             0, "%s", err);
+	cr_assert_eq(pp.verity.salt_len, 0);
+	/* The whole-file form says so too. */
+	cr_assert_eq(parse(BASE, &pp, err), 0, "%s", err);
+	cr_assert_eq(pp.form, PASSPORT_IMAGE_SHA512);
+}
+
+/* Sizes veritysetup 2.6.1 wrote for these block counts (format 1, sha256,
+ * 4096-byte blocks, no superblock), minus the data. */
+Test(passport, verity_tree_bytes)
+{
+	cr_assert_eq(passport_verity_tree_bytes(1), 0);
+	cr_assert_eq(passport_verity_tree_bytes(2), 4096);
+	cr_assert_eq(passport_verity_tree_bytes(128), 4096);
+	cr_assert_eq(passport_verity_tree_bytes(129), 3 * 4096);
+	cr_assert_eq(passport_verity_tree_bytes(300), 4 * 4096);
+	cr_assert_eq(passport_verity_tree_bytes(16385), 132 * 4096);
+	/* 1 TiB of data: 2^28 blocks, levels 2^21 + 2^14 + 2^7 + 1. */
+	cr_assert_eq(passport_verity_tree_bytes(1ull << 28),
+	             ((1ull << 21) + (1ull << 14) + (1ull << 7) + 1) * 4096);
+}
+
+#define VPRE "name big\nverity big.img "
+#define VPOST " " ROOT "\n" VREST
+
+Test(passport, verity_refuses)
+{
+	/* One form per passport, and one is needed. */
+	refused(BASE VLINE, "one form");
+	refused("name big\n" VREST, "missing directive 'image' or 'verity'");
+	refused(VBASE VLINE, "duplicate directive 'verity'");
+	/* Word count and file name. */
+	refused(VPRE "540672 129 528384 4096 4096 sha256 00112233\n" VREST, "verity: want");
+	refused(VPRE "540672 129 528384 4096 4096 sha256 00112233 " ROOT " x\n" VREST,
+	        "verity: want");
+	refused("name big\nverity ../big.img 540672 129 528384 4096 4096 sha256 00" VPOST,
+	        "plain file name");
+	refused("name big\nverity .big 540672 129 528384 4096 4096 sha256 00" VPOST,
+	        "plain file name");
+	/* Numbers. */
+	refused(VPRE "0540672 129 528384 4096 4096 sha256 00" VPOST, "decimals");
+	refused(VPRE "540672 0 0 4096 4096 sha256 00" VPOST, "blocks >= 1");
+	refused(VPRE "2199023255553 129 528384 4096 4096 sha256 00" VPOST, "1 TiB");
+	refused(VPRE "540672 -1 528384 4096 4096 sha256 00" VPOST, "decimals");
+	/* Block sizes and algorithm: one value each. */
+	refused(VPRE "540672 129 528384 512 4096 sha256 00" VPOST, "block sizes must be 4096");
+	refused(VPRE "540672 129 528384 4096 1024 sha256 00" VPOST, "block sizes must be 4096");
+	refused(VPRE "540672 129 528384 4096 4096 sha1 00" VPOST, "sha256");
+	refused(VPRE "540672 129 528384 4096 4096 SHA256 00" VPOST, "sha256");
+	/* Salt: '-' or whole lower-case bytes, at most 256. */
+	refused(VPRE "540672 129 528384 4096 4096 sha256 001" VPOST, "salt");
+	refused(VPRE "540672 129 528384 4096 4096 sha256 00AB" VPOST, "salt");
+	refused(VPRE "540672 129 528384 4096 4096 sha256 --" VPOST, "salt");
+	char big[1024];
+	snprintf(big, sizeof big, VPRE "540672 129 528384 4096 4096 sha256 %0514d" VPOST, 0);
+	refused(big, "salt");
+	snprintf(big, sizeof big, VPRE "540672 129 528384 4096 4096 sha256 %0512d" VPOST, 0);
+	struct passport pp;
+	char err[256] = "";
+	cr_assert_eq(parse(big, &pp, err), 0, "256-byte salt: %s", err);
+	cr_assert_eq(pp.verity.salt_len, 256);
+	/* Root: exactly 64 lower-case hex digits. */
+	refused(VPRE "540672 129 528384 4096 4096 sha256 00 " ROOT "0\n" VREST, "root hash");
+	refused(VPRE "540672 129 528384 4096 4096 sha256 00 "
+	             "044036463C100ef67694a96140e4fb50dc57b3be3d23d946adf934855e081586\n" VREST,
+	        "root hash");
+	/* Layout: the tree right after the data, the file right after the tree:
+	 * a gap, an overlap, a tail or a short file are all refused. */
+	refused(VPRE "544768 129 532480 4096 4096 sha256 00" VPOST, "hash offset");
+	refused(VPRE "536576 129 524288 4096 4096 sha256 00" VPOST, "hash offset");
+	refused(VPRE "544768 129 528384 4096 4096 sha256 00" VPOST, "size 544768");
+	refused(VPRE "536576 129 528384 4096 4096 sha256 00" VPOST, "size 536576");
+	refused(VPRE "540673 129 528384 4096 4096 sha256 00" VPOST, "size 540673");
+}

@@ -23,6 +23,8 @@
 #     The VM has one NIC (virtio, -netdev user,restrict=on: nothing leaves
 #     it), which the netown persona owns, and two mac80211_hwsim radios, of
 #     which wifiown owns the first; both run twice (tests/vm-bay0/net-checks.sh).
+#     Verity personas, one good and six tampered, are graded by
+#     tests/vm-bay0/verity-checks.sh.
 #  2. The watchdog Spine (build/esp/spine-starve.img): a test build of bay0
 #     stops feeding the watchdog; the machine must reset without bay0's
 #     help, and the /persist disk must then look unclean (the control that
@@ -321,6 +323,10 @@ esac
 nnet=0
 bash tests/vm-bay0/net-checks.sh "$p1" || nnet=$?
 nfail=$((nfail + nnet))
+# issue 9: verity personas (docs/passport.md, "Verity images").
+nver=0
+bash tests/vm-bay0/verity-checks.sh "$p1" "$ppdir" || nver=$?
+nfail=$((nfail + nver))
 # issue 11: bay0's run-time measurements behind tpm-tis (docs/measure.md).
 ntpm=0
 bash tests/vm-bay0/tpm-checks.sh "$p1" "$ppdir" "tpm-tis, test Spine" 1 shutdown || ntpm=$?
