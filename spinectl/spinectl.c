@@ -962,6 +962,33 @@ static int cmd_remove(void)
 				var_delete(name, EFI_GLOBAL_GUID);
 		}
 	}
+	/* The loader's record of each install's attempts: dead weight in a
+	 * small variable store once the slots are gone. The rollback floor
+	 * is invisible from here (NV|BS) and stays. */
+	if (!opt.no_variables) {
+		char suffix[64];
+		struct dirent *d;
+		DIR *dir = opendir(opt.efivars);
+
+		snprintf(suffix, sizeof(suffix), "-%s", SPINE_GUID);
+		while (dir && (d = readdir(dir))) {
+			size_t l = strlen(d->d_name), sl = strlen(suffix);
+			char name[128];
+
+			if (l <= sl || l - sl >= sizeof(name) ||
+			    strcmp(d->d_name + l - sl, suffix) ||
+			    (strncmp(d->d_name, "SpineSlotA", 10) &&
+			     strncmp(d->d_name, "SpineSlotB", 10)))
+				continue;
+			memcpy(name, d->d_name, l - sl);
+			name[l - sl] = 0;
+			say("delete", name);
+			if (!opt.dry_run)
+				var_delete(name, SPINE_GUID);
+		}
+		if (dir)
+			closedir(dir);
+	}
 	/* 2. The fallback path: what it held before, or nothing when it was ours. */
 	r = slurp(esp_abs(PLAN_SAVED_PATH), LOADER_CAP, &saved, &saved_len);
 	if (r == 0) {
