@@ -94,10 +94,11 @@ admin() { # phase
 	ovmf/run.sh --kernel "$kernel" --initrd "$out/admin.img" \
 		--append "console=ttyS0 quiet panic=-1 vmspinectl.phase=$1" --disk "$disk" --vars "$vars" \
 		--log "$out/$1.log" --timeout 100 --max-boots 1 >"$out/$1.harness" 2>&1
-	lines=$(sed -e 's/^\[[ 0-9.]*\] //' -e 's/\r$//' "$out/$1.log" | grep -a '^vmspinectl: ')
+	lines=$(sed -e 's/^\[[ 0-9.]*\] //' -e 's/\r$//' "$out/$1.log" | sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a '^vmspinectl: ')
 	sed -n 's/^vmspinectl: \(PASS\|FAIL\): /\1: vm-spinectl /p' <<<"$lines"
 	grep -q '^vmspinectl: FAIL' <<<"$lines" && rc=1
 	grep -q '^vmspinectl: done' <<<"$lines" || fail "$1: the admin VM did not finish ($(tail -n 1 "$out/$1.harness"))"
+	echo "vm-spinectl: $1: $(tail -n 1 "$out/$1.harness")"
 }
 
 # ---- 1: install ---------------------------------------------------------------------
