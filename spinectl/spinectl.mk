@@ -51,10 +51,13 @@ check-unit-spinectl: $(SPINECTL_TESTS)
 
 # Four boots on one OVMF store, about a minute under TCG; the build
 # machine's kernel has no vfat, so the disk is worked on inside a guest
-# (docs/install.md, "Tests"). One VM at a time on a shared machine.
+# (docs/install.md, "Tests"). On a shared machine, run it under
+# `flock /tmp/spine-vm.lock make check-vm-spinectl` (not taken here: a caller
+# already holding the lock, such as a whole `make check` under flock, would
+# wait for itself).
 check-vm-spinectl: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAMP) $(SLOT_SEC) \
 		$(SLOT_PUB) tests/vm-spinectl/run.sh tests/vm-spinectl/guest.sh | deps
-	@flock /tmp/spine-vm.lock tests/vm-spinectl/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
+	@tests/vm-spinectl/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
 		$(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB)
 
 DEPS_PKGS += libblkid-dev util-linux fdisk dosfstools mtools signify-openbsd busybox-static \
