@@ -49,7 +49,7 @@ CHECKS += check-unit-spinectl check-vm-spinectl
 check-unit-spinectl: $(SPINECTL_TESTS)
 	@rc=0; for t in $(SPINECTL_TESTS); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
 
-# Four boots on one OVMF store, about a minute under TCG; the build
+# Five boots on one OVMF store, about two minutes under TCG; the build
 # machine's kernel has no vfat, so the disk is worked on inside a guest
 # (docs/install.md, "Tests"). On a shared machine, run it under
 # `flock /tmp/spine-vm.lock make check-vm-spinectl` (not taken here: a caller

@@ -8,8 +8,11 @@
 #   install  every refusal (message, nothing written), --dry-run (the disk
 #            and every variable byte for byte), install, idempotence,
 #            status; ends with Alpine Spine installed, variables and all
-#   status   after the loader booted slot a: spinectl status --json
-#   remove   remove, and the ESP and variables as before install
+#   status   after the loader booted slot a: spinectl status --json; then
+#            install --take-fallback, and our entry dropped from the store
+#            and from BootOrder, as firmware drops entries
+#   remove   install again (writes back only the entry and BootOrder), then
+#            remove, and the ESP and the other OS's entry as before install
 # Every line for the host starts "vmspinectl: "; the PASS/FAIL lines are the
 # checks made here.
 bb=/bin/busybox
@@ -218,14 +221,27 @@ elif [ "$phase" = status ]; then
 	say "Boot1234 $(hexof "$V/Boot1234-$G")"
 	[ -f $esp/EFI/debian/grubx64.efi ] && $bb cmp -s $esp/EFI/debian/grubx64.efi $esp/EFI/BOOT/BOOTX64.EFI &&
 		say "other loader present"
-elif [ "$phase" = remove ]; then
-	# What the install phase kept of the machine before install, and
-	# BootOrder now (ours first) without ours: what remove must leave.
-	$bb mv $esp/before.keep /tmp/before
+	# Then the fallback path taken, and our entry lost the way firmware
+	# loses entries: gone from the store and from BootOrder.
+	S --esp-path $esp install --slot-a /slots/a --take-fallback >/tmp/take 2>&1 ||
+		bad "install --take-fallback: $($bb tr '\n' ';' </tmp/take)"
+	num=$($bb sed -n 's/.*boot entry: \(Boot[0-9A-F]\{4\}\).*/\1/p' /tmp/status)
 	o=$(hexof "$V/BootOrder-$G")
-	want=07000000${o#07000000????}
+	$bb printf '07000000%s' "${o#07000000????}" | $bb xxd -r -p >/tmp/order
+	$bb cat /tmp/order >"$V/BootOrder-$G" && $bb rm -f "$V/$num-$G" &&
+		say "dropped $num, BootOrder $(hexof "$V/BootOrder-$G")"
+elif [ "$phase" = remove ]; then
+	# What the install phase kept of the machine before install.
+	$bb mv $esp/before.keep /tmp/before
 	$bb cp $esp/EFI/debian/grubx64.efi /tmp/grub
 	S --esp-path $esp install --slot-a /slots/a --take-fallback >/tmp/take 2>&1
+	$bb grep -q '^set Boot[0-9A-F]\{4\} ' /tmp/take && $bb grep -q '^set BootOrder' /tmp/take &&
+		! $bb grep -q '^write\|^delete' /tmp/take &&
+		ok "install after the firmware lost the entry writes back the entry and BootOrder, no file" ||
+		bad "install after the entry was lost: $($bb tr '\n' ';' </tmp/take)"
+	# BootOrder now (ours first) without ours: what remove must leave.
+	o=$(hexof "$V/BootOrder-$G")
+	want=07000000${o#07000000????}
 	$bb cmp -s /usr/lib/spine/spineboot.efi $esp/EFI/BOOT/BOOTX64.EFI && $bb cmp -s /tmp/grub $esp/EFI/spine/BOOTX64.orig &&
 		ok "--take-fallback writes our loader to BOOTX64.EFI and keeps the previous one" ||
 		bad "--take-fallback: $($bb tr '\n' ';' </tmp/take)"

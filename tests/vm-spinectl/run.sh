@@ -2,15 +2,17 @@
 # tests/vm-spinectl/run.sh SPINECTL LOADER TESTINIT_INITRD SEC PUB: spinectl
 # from an admin environment (busybox + spinectl, tests/vm-spinectl/guest.sh)
 # onto a blank GPT disk whose ESP already holds another OS's loader, then
-# the machine booting from that disk alone. Four boots on one OVMF variable
-# store (about 15 s each under TCG; run under flock /tmp/spine-vm.lock):
+# the machine booting from that disk alone. Five boots on one OVMF variable
+# store (10 to 40 s each under TCG; run under flock /tmp/spine-vm.lock):
 #   1 admin, install: refusals, --dry-run, install, idempotence, status
 #   2 no -kernel: firmware -> our Boot#### -> spineboot -> slot a (testinit,
 #     which marks it good and powers off)
 #   3 admin, status: slot a good, the entry first, the other entry and
-#     loader still there
-#   4 admin, remove: --take-fallback, remove --dry-run, remove gives the ESP
-#     and BootOrder back as they were
+#     loader still there; then install --take-fallback, and our entry
+#     dropped from the store and BootOrder, as firmware drops entries
+#   4 no -kernel: the firmware falls back to \EFI\BOOT\BOOTX64.EFI, ours
+#   5 admin, remove: install writes back only the entry and BootOrder;
+#     remove --dry-run; remove gives the ESP and BootOrder back
 # The disk is made here with sfdisk, mkfs.fat --offset and mtools (no loop
 # device, no root); the installed slots are checked with signify-openbsd.
 set -u
@@ -149,6 +151,22 @@ n=${entry#Boot}
 	pass "the firmware kept BootOrder ($bo): ours, then the other OS's Boot1234, untouched, and its loader" ||
 	fail "after the boot: BootOrder $bo, Boot1234 $(sed -n 's/^vmspinectl: Boot1234 //p' <<<"$lines")"
 
-# ---- 4: remove ----------------------------------------------------------------------
+dropped=$(sed -n 's/^vmspinectl: dropped \(Boot[0-9A-F]\{4\}\), .*/\1/p' <<<"$lines")
+[ "$dropped" = "$entry" ] || fail "status phase: our entry was not dropped ($dropped)"
+
+# ---- 4: the entry lost, the firmware falls back to \EFI\BOOT\BOOTX64.EFI --------------
+ovmf/run.sh --disk "$disk" --vars "$vars" --log "$out/fallback.log" --timeout 120 --max-boots 2 \
+	>"$out/fallback.harness" 2>&1
+blog=$(sed -e 's/^\[[ 0-9.]*\] //' -e 's/\r$//' "$out/fallback.log" | sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g')
+if ! grep -aq '"Alpine Spine"' <<<"$blog" &&
+	grep -aqE 'BdsDxe: starting Boot[0-9A-F]{4} "UEFI Misc Device" from PciRoot\(0x0\)/Pci\(0x2,0x0\)' <<<"$blog" &&
+	grep -aq '^spineboot: booting slot a version 2' <<<"$blog" &&
+	grep -aq '^testinit: cmdline=.*spine.slot=a' <<<"$blog"; then
+	pass "with $entry gone: firmware -> the disk's \\EFI\\BOOT\\BOOTX64.EFI (ours, --take-fallback) -> spineboot -> slot a ($(tail -n 1 "$out/fallback.harness"))"
+else
+	fail "fallback boot: $(grep -a -E 'BdsDxe|spineboot|testinit' <<<"$blog" | head -n 5 | tr '\n' ';') $(tail -n 1 "$out/fallback.harness")"
+fi
+
+# ---- 5: remove ----------------------------------------------------------------------
 admin remove
 exit $rc
