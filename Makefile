@@ -62,6 +62,7 @@ include image/image.mk
 include measure/measure.mk
 include image/spine/spine.mk
 include ovmf/ovmf.mk
+include spinectl/spinectl.mk
 include tests/tests.mk
 
 .PHONY: all all-targets check fuzz bench deps clean boot format check-format

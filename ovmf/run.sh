@@ -28,6 +28,10 @@
 #                    thrown away at the end
 #   --watchdog       an i6300esb watchdog (its action: reset)
 #   --persist IMG    a second virtio disk, read-write (/persist)
+#   --disk IMG       a whole disk (GPT), read-write, virtio, without a
+#                    bootindex: the firmware boots it as a laptop's internal
+#                    disk, through the store's Boot#### entries and BootOrder
+#                    (or \EFI\BOOT\BOOTX64.EFI); usable with --kernel too
 #   --live           also print the serial lines on stdout as they come
 #   --secboot        OVMF_CODE_4M.secboot.fd (Secure Boot, variables in SMM);
 #                    with a fresh store it starts in setup mode
@@ -53,7 +57,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-timeout=120 max_boots=6 until='' cad_on='' tpm='' watchdog=0 persist='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cad_on='' tpm='' watchdog=0 persist='' live=0 secboot=0
 extra=()
 
 die() {
@@ -78,6 +82,7 @@ while [ $# -gt 0 ]; do
 	--tpm-state) tpm_state=$2 && shift ;;
 	--watchdog) watchdog=1 ;;
 	--persist) persist=$2 && shift ;;
+	--disk) disk=$2 && shift ;;
 	--live) live=1 ;;
 	--secboot)
 		secboot=1
@@ -92,7 +97,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$esp" ] || [ -n "$kernel" ] || die "need --esp or --kernel"
+[ -n "$esp" ] || [ -n "$kernel" ] || [ -n "$disk" ] || die "need --esp, --kernel or --disk"
+[ -z "$disk" ] || [ -f "$disk" ] || die "no disk image $disk"
 [ -z "$esp" ] || [ -f "$esp" ] || die "no ESP image $esp"
 [ -z "$kernel" ] || [ -f "$kernel" ] || die "no kernel $kernel"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "no initrd $initrd"
@@ -151,6 +157,9 @@ fi
 if [ -n "$persist" ]; then
 	args+=(-drive "if=none,id=persist,format=raw,file=$persist"
 		-device virtio-blk-pci,drive=persist,serial=persist)
+fi
+if [ -n "$disk" ]; then
+	args+=(-drive "if=none,id=disk,format=raw,file=$disk" -device virtio-blk-pci,drive=disk)
 fi
 [ "$watchdog" = 0 ] || args+=(-device i6300esb -action watchdog=reset)
 # The monitor on a pair of FIFOs (QEMU's pipe chardev: <path>.in, <path>.out),
