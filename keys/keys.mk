@@ -32,3 +32,15 @@ check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEB
 		$$(SLOT_PUB) keys/spine-keys tests/host/spine-keys.sh | deps
 	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
 		tests/host/spine-keys.sh $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/host-keys
+
+# The keys enrolled under OVMF's Secure Boot firmware from an admin
+# environment, then the signed, unsigned and foreign-signed loader
+# (tests/vm-keys/run.sh; four VM boots).
+DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm
+.PHONY: check-vm-keys
+CHECKS += check-vm-keys
+check-vm-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
+		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) keys/spine-keys tests/vm-keys/run.sh \
+		tests/vm-keys/rcS | deps
+	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
+		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys
