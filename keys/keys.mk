@@ -24,6 +24,16 @@ $(B)/fuzz/fuzz_esl: tests/fuzz/fuzz_esl.c $(ESL_SRCS) $(ESL_HDRS)
 
 ALL_TARGETS += $(SPINE_SBVAR)
 
+# The reader's unit tests, ASan+UBSan.
+KEYS_TESTS := $(B)/tests/test_keys_esl
+$(B)/tests/test_keys_esl: tests/unit/test_keys_esl.c $(ESL_SRCS) $(ESL_HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Ikeys $< $(ESL_SRCS) $(SAN_LDFLAGS) -lcriterion -o $@
+.PHONY: check-unit-keys
+CHECKS += check-unit-keys
+check-unit-keys: $(KEYS_TESTS)
+	@tests/lib/run-criterion.sh $(KEYS_TESTS)
+
 # spine-keys on a fake efivarfs tree: refusals, --dry-run, create, sign,
 # status (tests/host/spine-keys.sh).
 .PHONY: check-host-keys
