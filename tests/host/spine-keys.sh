@@ -157,6 +157,15 @@ fi
 sbverify --cert "$dir/other/db.crt" "$dir/out/signed.efi" >/dev/null 2>&1 &&
 	fail "a loader signed by DIR verifies against another db" ||
 	pass "the signed loader does not verify against another folder's db"
+# A loader built to trust DIR's key (its own build tree) is signed without -k.
+if make --no-print-directory B="$dir/b" SLOT_PUBS="$dir/k/slot.pub" "$dir/b/efi/spineboot.efi" \
+	>"$dir/make.log" 2>&1; then
+	run sign -d "$dir/k" "$dir/b/efi/spineboot.efi" "$dir/out/own.efi"
+	[ "$st" = 0 ] && sbverify --cert "$dir/k/db.crt" "$dir/out/own.efi" >/dev/null 2>&1 &&
+		pass "sign takes a loader that trusts exactly DIR's slot key" || fail "sign, own key: $st: $out"
+else
+	fail "building a loader with DIR's key: $(tail -n 2 "$dir/make.log")"
+fi
 run sign -d "$dir/other" -k "$devpub" "$loader" "$dir/out/foreign.efi"
 [ "$st" = 0 ] || fail "sign with the other folder: $out"
 
@@ -242,6 +251,18 @@ SPINE_EVENTLOG=$LOG run enroll -d "$dir/k" --loader "$dir/out/signed.efi" --dry-
 plain=$(sed -n "s|^would write $ev/db-$S: \([0-9]*\) bytes.*|\1|p" <<<"$out")
 [ $((dbsize - plain)) = 76 ] && pass "the pinned db holds one SHA-256 list more (76 bytes)" ||
 	fail "db sizes $dbsize vs $plain"
+# --keep-db keeps a vendor's db entries (here: the other folder's
+# certificate) ahead of ours.
+{ printf '\x27\x00\x00\x00' && cat "$dir/other/db.esl"; } >"$ev/db-$S"
+run enroll -d "$dir/k" --loader "$dir/out/signed.efi" --dry-run --keep-db
+kept=$(sed -n "s|^would write $ev/db-$S: \([0-9]*\) bytes.*|\1|p" <<<"$out")
+[ "$st" = 0 ] && grep -q '^keeping the 1 db entries already present' <<<"$out" &&
+	[ "$((kept - plain))" = "$(stat -c %s "$dir/other/db.esl")" ] &&
+	pass "--keep-db keeps the db entries already there" || fail "--keep-db with a db: $st: $out"
+printf '\x27\x00\x00\x00junk' >"$ev/db-$S"
+refuses "--keep-db over a malformed db" "^spine-keys: $ev/db-$S: the db already there is not a signature list" \
+	enroll -d "$dir/k" --loader "$dir/out/signed.efi" --dry-run --keep-db
+rm -f "$ev/db-$S"
 # Timestamps: strictly later than the last one kept in DIR, even if the clock
 # is behind it.
 future=$(($(date +%s) + 1000))
