@@ -2,8 +2,9 @@
 # Makes the DEVELOPMENT signify slot key pair in keys/dev/ if it is missing.
 # These keys have no passphrase, live only on the build machine, are ignored
 # by git, and say "DEVELOPMENT" in their file names and comments: nothing
-# signed by them is fit for a real laptop. Owner-made keys and their
-# rotation are not built yet (docs/boot.md, "Keys", has the rotation steps).
+# signed by them is fit for a real laptop. An owner's own keys come from
+# keys/spine-keys (docs/keys.md); their rotation is not built yet
+# (docs/boot.md, "Keys", has the steps by hand).
 set -euo pipefail
 dir=${1:-keys/dev}
 name=spine-slot-DEVELOPMENT
