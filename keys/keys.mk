@@ -46,7 +46,7 @@ check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEB
 # The keys enrolled under OVMF's Secure Boot firmware from an admin
 # environment, then the signed, unsigned and foreign-signed loader
 # (tests/vm-keys/run.sh; four VM boots).
-DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm
+DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
 .PHONY: check-vm-keys
 CHECKS += check-vm-keys
 check-vm-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \

@@ -11,6 +11,8 @@
 #     the loader signed by db[0], and enroll now refuses (not in setup mode);
 #  3. the same spineboot unsigned, and signed by a key not in db, are refused
 #     by the firmware.
+# Boots 1 and 2 have a NIC with iPXE's EFI option ROM: enroll pins its
+# digest in db, and the ROM is in the event log of the Secure Boot boot.
 #
 # Usage: tests/vm-keys/run.sh KERNEL_DIR LOADER SLOT_SEC SLOT_PUB WORKDIR
 #   (SPINE_SBVAR, SPINE_TCGLOG, SPINE_LOADER_KEYS: the helpers, host builds)
@@ -74,6 +76,14 @@ admin_img() { # OUT [-f SRC:DST]...
 }
 admin_img "$w/admin.img"
 
+# A NIC with iPXE's EFI option ROM on boots 1 and 2 (the brick guard): the
+# firmware runs the ROM and logs it as EV_EFI_BOOT_SERVICES_DRIVER. The
+# network is QEMU's user mode with restrict=on: nothing leaves the VM.
+rom_file=/usr/lib/ipxe/qemu/efi-e1000.rom
+nic=()
+[ ! -f "$rom_file" ] ||
+	nic=(-- -netdev "user,id=n0,restrict=on" -device "e1000,netdev=n0,romfile=$rom_file")
+
 vm() { # LOG ARGS...: one VM under the lock
 	local log=$1
 	shift
@@ -85,7 +95,8 @@ keys() { sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$1" | tr -d
 # 1. Setup mode: enroll from the admin environment (direct kernel boot; with
 # Secure Boot off the firmware starts Debian's kernel).
 vm "$w/enroll.log" --vars "$w/vars.fd" --kernel "$kdir/vmlinuz" --initrd "$w/admin.img" \
-	--append "console=ttyS0 panic=-1 quiet keys.action=enroll keys.debug" --until 'KEYS-DONE' --timeout 240
+	--append "console=ttyS0 panic=-1 quiet keys.action=enroll keys.debug" --until 'KEYS-DONE' --timeout 240 \
+	"${nic[@]}"
 keys "$w/enroll.log" >"$w/enroll.keys"
 if ! has "$w/enroll.log" KEYS-DONE; then
 	fail "the admin environment did not finish (log $w/enroll.log)"
@@ -112,6 +123,21 @@ has "$w/status-after" '^KEYS: SetupMode: 0$' && has "$w/status-after" "^KEYS:   
 	has "$w/status-after" '^KEYS:   signed by: db\[0\] CN=Alpine Spine db' &&
 	pass "status after enroll: user mode, our PK, KEK, db, the loader signed by db[0]" ||
 	fail "status after enroll: $(tr '\n' '|' <"$w/status-after")"
+# The brick guard: the ROM the firmware ran is pinned in db by its digest.
+rom=''
+if [ ${#nic[@]} = 0 ]; then
+	echo "SKIP: vm-keys Option ROM pinning (no $rom_file: Debian package ipxe-qemu)"
+else
+	rom=$(sed -n 's/^KEYS: 2 sha256:\([0-9a-f]\{64\}\)$/\1/p' "$w/status-setup" | head -n 1)
+	if [ -z "$rom" ]; then
+		fail "the NIC's option ROM is not in the event log of the setup-mode boot"
+	elif has "$w/enroll.keys" "^KEYS: option ROM sha256 $rom: pinned in db$" &&
+		has "$w/status-after" "^KEYS:   db\[1\] sha256 owner $guid $rom$"; then
+		pass "enroll pins the NIC's option ROM (sha256 $rom) in db, and status lists it"
+	else
+		fail "the option ROM $rom is not pinned: $(grep -a 'option ROM\|db\[' "$w/enroll.keys" | tr '\n' '|')"
+	fi
+fi
 cp "$w/vars.fd" "$w/vars-enrolled.fd"
 # The noPK.auth enroll made, for the next boot's admin environment.
 sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$w/enroll.log" | tr -d '\r' |
@@ -129,8 +155,14 @@ if ! image/mkslot.sh -o "$w/a" -k "$kdir/vmlinuz" -i "$w/admin2.img" -v 1 -s "$s
 	fail "building the slot and ESPs"
 	exit 1
 fi
-vm "$w/user.log" --vars "$w/vars.fd" --esp "$w/signed.img" --until 'KEYS-DONE' --timeout 240
+vm "$w/user.log" --vars "$w/vars.fd" --esp "$w/signed.img" --until 'KEYS-DONE' --timeout 240 \
+	"${nic[@]}"
 keys "$w/user.log" >"$w/user.keys"
+if [ -n "$rom" ]; then
+	has "$w/user.keys" "^KEYS: 2 sha256:$rom$" &&
+		pass "under Secure Boot with our db the pinned option ROM runs again (in the event log of the next boot)" ||
+		fail "the pinned option ROM is not in the Secure Boot boot's event log"
+fi
 has "$w/user.log" 'spineboot: booting slot a version 1' && has "$w/user.log" KEYS-DONE &&
 	pass "spineboot signed by our db boots slot A under Secure Boot" ||
 	fail "signed spineboot: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/user.log" | tr '\n' '|') (log $w/user.log)"
