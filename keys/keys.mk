@@ -14,3 +14,52 @@ PERSONA_PUBS ?= $(PERSONA_PUB)
 keys/dev/spine-slot-DEVELOPMENT.pub keys/dev/spine-slot-DEVELOPMENT.sec \
 keys/dev/spine-persona-DEVELOPMENT.pub keys/dev/spine-persona-DEVELOPMENT.sec: | deps
 	keys/mkdevkeys.sh keys/dev
+
+# keys/spine-keys, the operator's key tool (docs/keys.md), and its C helper
+# build/spine-sbvar (signature lists, one-write efivarfs updates).
+DEPS_PKGS += openssl efitools sbsigntool signify-openbsd e2fsprogs util-linux coreutils xxd
+
+SPINE_SBVAR := $(B)/spine-sbvar
+ESL_SRCS := keys/esl.c
+ESL_HDRS := keys/esl.h
+$(SPINE_SBVAR): keys/spine-sbvar.c $(ESL_SRCS) $(ESL_HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikeys $< $(ESL_SRCS) $(HOST_LDFLAGS) -o $@
+# The reader under libFuzzer (seeds: tests/data/fuzz/esl/); explicit, so
+# verify.mk's pattern rule does not link it.
+$(B)/fuzz/fuzz_esl: tests/fuzz/fuzz_esl.c $(ESL_SRCS) $(ESL_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -Ikeys $< $(ESL_SRCS) -o $@
+
+ALL_TARGETS += $(SPINE_SBVAR)
+
+# The reader's unit tests, ASan+UBSan.
+KEYS_TESTS := $(B)/tests/test_keys_esl
+$(B)/tests/test_keys_esl: tests/unit/test_keys_esl.c $(ESL_SRCS) $(ESL_HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Ikeys $< $(ESL_SRCS) $(SAN_LDFLAGS) -lcriterion -o $@
+.PHONY: check-unit-keys
+CHECKS += check-unit-keys
+check-unit-keys: $(KEYS_TESTS)
+	@tests/lib/run-criterion.sh $(KEYS_TESTS)
+
+# spine-keys on a fake efivarfs tree: refusals, --dry-run, create, sign,
+# status (tests/host/spine-keys.sh).
+.PHONY: check-host-keys
+CHECKS += check-host-keys
+check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
+		$$(SLOT_PUB) keys/spine-keys tests/host/spine-keys.sh | deps
+	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
+		tests/host/spine-keys.sh $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/host-keys
+
+# The keys enrolled under OVMF's Secure Boot firmware from an admin
+# environment, then the signed, unsigned and foreign-signed loader
+# (tests/vm-keys/run.sh; four VM boots).
+DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
+.PHONY: check-vm-keys
+CHECKS += check-vm-keys
+check-vm-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
+		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) keys/spine-keys tests/vm-keys/run.sh \
+		tests/vm-keys/rcS | deps
+	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
+		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys

@@ -3,8 +3,9 @@
 # if they are missing (the slot key signs Spines, the persona key passports).
 # These keys have no passphrase, live only on the build machine, are ignored
 # by git, and say "DEVELOPMENT" in their file names and comments: nothing
-# signed by them is fit for a real laptop. Owner-made keys and their
-# rotation are not built yet (docs/boot.md, "Keys", has the rotation steps).
+# signed by them is fit for a real laptop. An owner's own keys come from
+# keys/spine-keys (docs/keys.md); their rotation is not built yet
+# (docs/boot.md, "Keys", has the steps by hand).
 set -euo pipefail
 dir=${1:-keys/dev}
 mkdir -p "$dir"

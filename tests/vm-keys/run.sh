@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# check-vm-keys: the operator's own keys enrolled under OVMF's Secure Boot
+# firmware (SMM on, a fresh VARS: setup mode, swtpm for the event log), from
+# an admin environment (tests/vm-keys/rcS: busybox, bash, spine-keys and the
+# tools it uses; not the Spine):
+#
+#  1. admin env, setup mode: status says so; enroll writes db, KEK, PK, reads
+#     each back and sees SetupMode=0; status then lists our PK, KEK, db;
+#  2. reset into the ESP: spineboot signed by our db (spine-keys sign) boots
+#     slot A, whose initrd is the admin env again: SecureBoot=1, user mode,
+#     the loader signed by db[0], and enroll now refuses (not in setup mode);
+#  3. the same spineboot unsigned, and signed by a key not in db, are refused
+#     by the firmware.
+# Boots 1 and 2 have a NIC with iPXE's EFI option ROM: enroll pins its
+# digest in db, and the ROM is in the event log of the Secure Boot boot.
+#
+# Usage: tests/vm-keys/run.sh KERNEL_DIR LOADER SLOT_SEC SLOT_PUB WORKDIR
+#   (SPINE_SBVAR, SPINE_TCGLOG, SPINE_LOADER_KEYS: the helpers, host builds)
+# Every VM run holds /tmp/spine-vm.lock.
+set -u
+kdir=$1 loader=$2 sec=$3 pub=$4 w=$5
+rc=0
+pass() { echo "PASS: vm-keys $*"; }
+fail() {
+	echo "FAIL: vm-keys $*"
+	rc=1
+}
+for t in qemu-system-x86_64 swtpm busybox sbsign cert-to-efi-sig-list; do
+	command -v "$t" >/dev/null || {
+		echo "SKIP: vm-keys (no $t)"
+		exit 0
+	}
+done
+[ -f /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ] || {
+	echo "SKIP: vm-keys (no OVMF_CODE_4M.secboot.fd)"
+	exit 0
+}
+rm -rf "$w"
+mkdir -p "$w"
+K=keys/spine-keys
+
+# Keys, and the loader signed three ways.
+if ! "$K" create -n "$w/keys" >"$w/create.log" 2>&1 || ! "$K" create -n "$w/other" >>"$w/create.log" 2>&1 ||
+	! "$K" sign -d "$w/keys" -k "$pub" "$loader" "$w/signed.efi" >>"$w/create.log" 2>&1 ||
+	! "$K" sign -d "$w/other" -k "$pub" "$loader" "$w/foreign.efi" >>"$w/create.log" 2>&1; then
+	fail "making keys and signed loaders: $(tail -n 2 "$w/create.log")"
+	exit 1
+fi
+
+# The admin environment: every program spine-keys runs, with its libraries.
+files=(-f tests/vm-keys/rcS:/etc/init.d/rcS -f "$(command -v busybox):/bin/busybox"
+	-f "$K:/usr/bin/spine-keys" -f "$SPINE_SBVAR:/usr/bin/spine-sbvar"
+	-f "$SPINE_TCGLOG:/usr/bin/spine-tcglog" -f "$SPINE_LOADER_KEYS:/usr/bin/spine-loader-keys"
+	-f "$w/signed.efi:/signed.efi")
+declare -A seen=()
+for b in bash openssl sign-efi-sig-list cert-to-efi-sig-list hash-to-efi-sig-list sbverify; do
+	p=$(command -v "$b")
+	files+=(-f "$p:/usr/bin/$b")
+	for lib in $(ldd "$p" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -n "${seen[$lib]:-}" ] && continue
+		seen[$lib]=1
+		files+=(-f "$(readlink -f "$lib"):$lib")
+	done
+done
+for f in "$w"/keys/*; do
+	files+=(-f "$f:/keys/$(basename "$f")")
+done
+admin_img() { # OUT [-f SRC:DST]...
+	local out=$1
+	shift
+	image/mkinitrd.sh -o "$out" -i "$(command -v busybox)" -k "$kdir" -m efivarfs "${files[@]}" "$@" \
+		>"$w/mkinitrd.log" 2>&1 || {
+		fail "building the admin initrd: $(tail -n 2 "$w/mkinitrd.log")"
+		exit 1
+	}
+}
+admin_img "$w/admin.img"
+
+# A NIC with iPXE's EFI option ROM on boots 1 and 2 (the brick guard): the
+# firmware runs the ROM and logs it as EV_EFI_BOOT_SERVICES_DRIVER. The
+# network is QEMU's user mode with restrict=on: nothing leaves the VM.
+rom_file=/usr/lib/ipxe/qemu/efi-e1000.rom
+nic=()
+[ ! -f "$rom_file" ] ||
+	nic=(-- -netdev "user,id=n0,restrict=on" -device "e1000,netdev=n0,romfile=$rom_file")
+
+vm() { # LOG ARGS...: one VM under the lock
+	local log=$1
+	shift
+	flock /tmp/spine-vm.lock ovmf/run.sh --secboot --tpm --log "$log" "$@" >/dev/null 2>&1
+}
+has() { grep -aqE "$2" "$1"; }
+keys() { sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$1" | tr -d '\r' | grep -a '^KEYS: '; }
+
+# 1. Setup mode: enroll from the admin environment (direct kernel boot; with
+# Secure Boot off the firmware starts Debian's kernel).
+vm "$w/enroll.log" --vars "$w/vars.fd" --kernel "$kdir/vmlinuz" --initrd "$w/admin.img" \
+	--append "console=ttyS0 panic=-1 quiet keys.action=enroll keys.debug" --until 'KEYS-DONE' --timeout 240 \
+	"${nic[@]}"
+keys "$w/enroll.log" >"$w/enroll.keys"
+if ! has "$w/enroll.log" KEYS-DONE; then
+	fail "the admin environment did not finish (log $w/enroll.log)"
+	exit 1
+fi
+# The status before enroll is the first block, up to its rc= line.
+sed -n '/^KEYS: rc=[0-9]* spine-keys status/q;p' "$w/enroll.keys" >"$w/status-setup"
+has "$w/status-setup" '^KEYS: SetupMode: 1$' && has "$w/status-setup" '^KEYS: SecureBoot: 0$' &&
+	has "$w/status-setup" '^KEYS: PK: 0 entries$' && has "$w/status-setup" 'firmware would start it: yes, only because Secure Boot is off' &&
+	pass "status in setup mode: SetupMode=1, SecureBoot=0, no PK" ||
+	fail "status in setup mode: $(tr '\n' '|' <"$w/status-setup")"
+if has "$w/enroll.keys" '^KEYS: rc=0 spine-keys enroll' &&
+	has "$w/enroll.keys" '^KEYS: wrote db \([0-9]+ bytes\), read back equal' &&
+	has "$w/enroll.keys" '^KEYS: wrote KEK' && has "$w/enroll.keys" '^KEYS: wrote PK' &&
+	has "$w/enroll.keys" '^KEYS: enrolled: SetupMode=0'; then
+	pass "enroll writes db, KEK, PK through efivarfs, reads them back, leaves setup mode"
+else
+	fail "enroll: $(grep -A30 'spine-keys status' "$w/enroll.keys" | tr '\n' '|' | tail -c 1500)"
+fi
+sed -n '/^KEYS: rc=[0-9]* spine-keys enroll/,$p' "$w/enroll.keys" >"$w/status-after"
+guid=$(cat "$w/keys/GUID")
+has "$w/status-after" '^KEYS: SetupMode: 0$' && has "$w/status-after" "^KEYS:   PK\[0\] x509 owner $guid CN=Alpine Spine PK" &&
+	has "$w/status-after" "^KEYS:   KEK\[0\] x509 owner $guid CN=Alpine Spine KEK" &&
+	has "$w/status-after" '^KEYS:   signed by: db\[0\] CN=Alpine Spine db' &&
+	pass "status after enroll: user mode, our PK, KEK, db, the loader signed by db[0]" ||
+	fail "status after enroll: $(tr '\n' '|' <"$w/status-after")"
+# The brick guard: the ROM the firmware ran is pinned in db by its digest.
+rom=''
+if [ ${#nic[@]} = 0 ]; then
+	echo "SKIP: vm-keys Option ROM pinning (no $rom_file: Debian package ipxe-qemu)"
+else
+	rom=$(sed -n 's/^KEYS: 2 sha256:\([0-9a-f]\{64\}\)$/\1/p' "$w/status-setup" | head -n 1)
+	if [ -z "$rom" ]; then
+		fail "the NIC's option ROM is not in the event log of the setup-mode boot"
+	elif has "$w/enroll.keys" "^KEYS: option ROM sha256 $rom: pinned in db$" &&
+		has "$w/status-after" "^KEYS:   db\[1\] sha256 owner $guid $rom$"; then
+		pass "enroll pins the NIC's option ROM (sha256 $rom) in db, and status lists it"
+	else
+		fail "the option ROM $rom is not pinned: $(grep -a 'option ROM\|db\[' "$w/enroll.keys" | tr '\n' '|')"
+	fi
+fi
+cp "$w/vars.fd" "$w/vars-enrolled.fd"
+# The noPK.auth enroll made, for the next boot's admin environment.
+sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$w/enroll.log" | tr -d '\r' |
+	sed -n '/^KEYS-NOPK-BEGIN$/,/^KEYS-NOPK-END$/p' | grep -v '^KEYS-NOPK' | base64 -d >"$w/noPK.auth" ||
+	fail "enroll left no noPK.auth"
+admin_img "$w/admin2.img" -f "$w/noPK.auth:/noPK.auth"
+
+# 2. Reset into the ESP: the signed loader boots slot A (the admin env).
+mkdir -p "$w/esp"
+if ! image/mkslot.sh -o "$w/a" -k "$kdir/vmlinuz" -i "$w/admin2.img" -v 1 -s "$sec" -p "$pub" \
+	-c "console=ttyS0 panic=-1 quiet keys.action=status" >"$w/mkslot.log" 2>&1 ||
+	! image/mkesp.sh -o "$w/signed.img" -l "$w/signed.efi" -a "$w/a" >/dev/null ||
+	! image/mkesp.sh -o "$w/unsigned.img" -l "$loader" -a "$w/a" >/dev/null ||
+	! image/mkesp.sh -o "$w/foreign.img" -l "$w/foreign.efi" -a "$w/a" >/dev/null; then
+	fail "building the slot and ESPs"
+	exit 1
+fi
+vm "$w/user.log" --vars "$w/vars.fd" --esp "$w/signed.img" --until 'KEYS-DONE' --timeout 240 \
+	"${nic[@]}"
+keys "$w/user.log" >"$w/user.keys"
+if [ -n "$rom" ]; then
+	has "$w/user.keys" "^KEYS: 2 sha256:$rom$" &&
+		pass "under Secure Boot with our db the pinned option ROM runs again (in the event log of the next boot)" ||
+		fail "the pinned option ROM is not in the Secure Boot boot's event log"
+fi
+has "$w/user.log" 'spineboot: booting slot a version 1' && has "$w/user.log" KEYS-DONE &&
+	pass "spineboot signed by our db boots slot A under Secure Boot" ||
+	fail "signed spineboot: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/user.log" | tr '\n' '|') (log $w/user.log)"
+kn=$(sed -n 2p "$pub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n')
+sed -n '/^KEYS: rc=[0-9]* spine-keys status/q;p' "$w/user.keys" >"$w/status-user"
+has "$w/status-user" '^KEYS: SecureBoot: 1$' && has "$w/status-user" '^KEYS: SetupMode: 0$' &&
+	has "$w/status-user" '^KEYS: mode: user$' && has "$w/status-user" '^KEYS:   firmware would start it: yes$' &&
+	has "$w/status-user" "^KEYS:   trusts signify key number $kn" &&
+	pass "status under Secure Boot: SecureBoot=1, user mode, the loader would start, its signify key" ||
+	fail "status under Secure Boot: $(tr '\n' '|' <"$w/status-user" | head -c 1500)"
+has "$w/user.keys" '^KEYS: spine-keys: not in setup mode \(SetupMode=0\)' &&
+	has "$w/user.keys" '^KEYS: rc=1 spine-keys enroll' &&
+	pass "enroll on the enrolled machine refuses: not in setup mode" ||
+	fail "enroll in user mode: $(grep -A3 'rc=[0-9]* spine-keys status' "$w/user.keys" | tr '\n' '|')"
+sed -n '/^KEYS: rc=[0-9]* spine-sbvar write/,$p' "$w/user.keys" >"$w/status-nopk"
+has "$w/status-nopk" '^KEYS: rc=0 spine-sbvar write' && has "$w/status-nopk" '^KEYS: SetupMode: 1$' &&
+	has "$w/status-nopk" '^KEYS: PK: 0 entries$' && has "$w/status-nopk" '^KEYS: KEK: 1 entries$' &&
+	pass "noPK.auth from enroll puts the firmware back in setup mode (PK gone, KEK kept)" ||
+	fail "noPK.auth: $(tr '\n' '|' <"$w/status-nopk" | head -c 1500)"
+
+# 3. The firmware refuses the loader unsigned and signed by a foreign key.
+for v in unsigned foreign; do
+	cp "$w/vars-enrolled.fd" "$w/vars-$v.fd"
+	vm "$w/$v.log" --vars "$w/vars-$v.fd" --esp "$w/$v.img" --max-boots 1 \
+		--until 'Access Denied|Security Violation|spineboot:' --timeout 120
+	if has "$w/$v.log" 'spineboot:'; then
+		fail "the $v spineboot.efi ran under our keys"
+	elif has "$w/$v.log" 'Access Denied|Security Violation'; then
+		pass "the firmware refuses spineboot.efi $v ($([ $v = unsigned ] && echo "no signature" || echo "signed by a key not in db"))"
+	else
+		fail "no verdict on the $v spineboot.efi (log $w/$v.log)"
+	fi
+done
+exit $rc
