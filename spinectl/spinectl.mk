@@ -60,5 +60,5 @@ check-vm-spinectl: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAM
 	@tests/vm-spinectl/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
 		$(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB)
 
-DEPS_PKGS += libblkid-dev util-linux fdisk dosfstools mtools signify-openbsd busybox-static \
+DEPS_PKGS += libblkid-dev pkg-config util-linux fdisk dosfstools mtools signify-openbsd busybox-static \
 	qemu-system-x86 ovmf xxd libc-bin
