@@ -39,7 +39,10 @@ while getopts o:i:k:m:f: opt; do
 done
 [ -n "$out" ] && [ -n "$init" ] || die "need -o and -i"
 [ -f "$init" ] || die "no init binary $init"
-if file -b "$init" | grep -q 'dynamically linked'; then
+# (file's output in a variable: "file | grep -q" can die of SIGPIPE under
+# pipefail when grep stops reading first)
+kind=$(file -b "$init")
+if [[ $kind == *'dynamically linked'* ]]; then
 	die "$init is dynamically linked; the initramfs has no libraries for it"
 fi
 

@@ -44,7 +44,8 @@ while getopts o:Vb:f:S: opt; do
 done
 [ -n "$out" ] || die "need -o"
 [ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
-file -b "$busybox" | grep -q 'statically linked' || die "$busybox is not static"
+kind=$(file -b "$busybox")
+[[ $kind == *'statically linked'* ]] || die "$busybox is not static"
 
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "$out.stage.XXXXXX")

@@ -73,7 +73,8 @@ fi
 # bay0 must be static: image/mkinitrd.sh installs only a static /init, and a
 # PID 1 that needs ld.so and libraries from the initramfs has more to go
 # wrong before its first line.
-if file -b "$bay0" | grep -q 'dynamically linked'; then
+kind=$(file -b "$bay0")
+if [[ $kind == *'dynamically linked'* ]]; then
 	die "$bay0 is not statically linked (libseccomp.a and libcap.a are in their -dev packages)"
 fi
 
@@ -84,7 +85,7 @@ if [ -n "$tpm" ]; then
 	# file goes in under the path the loader looks for, as the file itself.
 	mapfile -t libs < <(ldd "$tpm" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
 	[ ${#libs[@]} -ge 2 ] || die "$tpm: ldd names no libraries (not the dynamic spine-tpm?)"
-	dev=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" { print $NF; exit }')
+	dev=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" && !d { d = $NF } END { print d }')
 	[ -n "$dev" ] || die "no libtss2-tcti-device.so.0 (package libtss2-tcti-device0)"
 	for l in "${libs[@]}" "$dev"; do
 		args+=(-f "$(readlink -f "$l"):$l")
