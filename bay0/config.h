@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define CONF_MAX_MODULES 64
-#define CONF_MAX_PERSONAS 16
+#define CONF_MAX_PERSONAS 20
 #define CONF_MODULE_MAX 56 /* kernel MODULE_NAME_LEN is 56 with the NUL */
 #define CONF_PATH_MAX 256
 #define CONF_LABEL_MAX 36 /* a GPT partition name: 36 UTF-16 units */
