@@ -28,7 +28,13 @@
 #define UMB_TTY "/dev/tty1"
 #define UMB_TICK_MS 200
 
-static const struct umb_caps caps = {UMB_DEFAULT_MAX_BYTES, UMB_DEFAULT_MAX_FILES};
+/* spine.conf's umbilical-max-mib and umbilical-max-files. */
+static struct umb_caps conf_caps(const struct bay0 *b)
+{
+	struct umb_caps c = {(uint64_t)b->conf.umb_max_mib << 20, b->conf.umb_max_files};
+
+	return c;
+}
 
 int umbr_setup(struct bay0 *b)
 {
@@ -232,6 +238,7 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 	}
 	{
 		struct umb_copy_hooks hooks = {copy_feed, b};
+		struct umb_caps caps = conf_caps(b);
 		char sname[64];
 
 		snprintf(sname, sizeof(sname), "r%llu", id);
@@ -279,6 +286,7 @@ static void decide(struct bay0 *b, enum umb_decision d, const char *how)
 {
 	struct running *r = &b->personas[b->umb.rslot], *s = &b->personas[b->umb.sslot];
 	char err[256] = "", ename[UMB_NAME_MAX * UMB_ESCAPED_MAX + 1];
+	struct umb_caps caps = conf_caps(b);
 	int sdir = stage_dir(), droot;
 
 	umb_escape(b->umb.name, strlen(b->umb.name), ename, sizeof(ename));
