@@ -84,7 +84,7 @@ if [ -n "$tpm" ]; then
 	# file goes in under the path the loader looks for, as the file itself.
 	mapfile -t libs < <(ldd "$tpm" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
 	[ ${#libs[@]} -ge 2 ] || die "$tpm: ldd names no libraries (not the dynamic spine-tpm?)"
-	dev=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" { print $NF; exit }')
+	dev=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" && !f { print $NF; f = 1 }')
 	[ -n "$dev" ] || die "no libtss2-tcti-device.so.0 (package libtss2-tcti-device0)"
 	for l in "${libs[@]}" "$dev"; do
 		args+=(-f "$(readlink -f "$l"):$l")
