@@ -130,7 +130,7 @@ static int pull(void)
 	int sent = 0, answers = 0, limited = 0;
 	long long t0;
 
-	sleep(10); /* the source has placed its files */
+	sleep(6); /* the source (started before) has placed its files */
 	expect("umb-unknown-source", "pull nosuch x", "refused: no running persona 'nosuch'");
 	expect("umb-name-rule", "pull usrc ../x", "refused: name rule");
 	expect("umb-timed-out", "pull usrc wait-me.txt", "timed out");
@@ -167,7 +167,7 @@ static int pull(void)
 	pvm_line("\x1b[2K\rbay0: umbilical: file name   accept-me.bin");
 	pvm_line("bay0: umbilical: press Y (shift+y) to accept once this has stood 1.5 s");
 	pvm_line("pvm: umb-fake-printed");
-	sleep(8); /* the harness presses Y now */
+	sleep(5); /* the harness presses Y now */
 	pvm_report("umb-done", 1, "every case asked");
 	for (;;)
 		pause();
