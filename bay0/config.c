@@ -22,6 +22,7 @@ static void conf_defaults(struct spine_conf *c)
 	c->healthy_sec = 20;
 	c->umb_max_mib = 64;
 	c->umb_max_files = 256;
+	c->umb_timeout_s = 30;
 	c->psi_stall_ms = 2000;
 	c->psi_window_ms = 10000;
 }
@@ -234,6 +235,9 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 	} else if (!strcmp(k, "umbilical-max-files")) {
 		if (nw != 2 || parse_uint(w[1], 1, 65536, &c->umb_max_files))
 			return fail(err, errlen, "umbilical-max-files: <files 1..65536>");
+	} else if (!strcmp(k, "umbilical-timeout")) {
+		if (nw != 2 || parse_uint(w[1], 5, 300, &c->umb_timeout_s))
+			return fail(err, errlen, "umbilical-timeout: <seconds 5..300>");
 	} else if (!strcmp(k, "healthy-needs")) {
 		if (nw != 2 || !persona_name_ok(w[1]))
 			return fail(err, errlen, "healthy-needs: one persona name");

@@ -260,7 +260,8 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 		                             .source = rq.source,
 		                             .receiver = rn,
 		                             .name = rq.name,
-		                             .size = b->umb.st.size};
+		                             .size = b->umb.st.size,
+		                             .timeout_s = b->conf.umb_timeout_s};
 		size_t nl;
 
 		memcpy(pi.sha512, b->umb.st.sha512, sizeof(pi.sha512));
@@ -272,6 +273,7 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 			tty_draw(b, lines[i]);
 		}
 	}
+	b->umb.prompt.timeout_ms = (long long)b->conf.umb_timeout_s * 1000;
 	umb_prompt_show(&b->umb.prompt, bay0_now_ms());
 	timer_arm(b, true);
 	return;
@@ -372,8 +374,12 @@ void umbr_on_timer(struct bay0 *b)
 	if (read(b->umb.timer_fd, &ticks, sizeof(ticks)) < 0 || !b->umb.pending)
 		return;
 	d = umb_prompt_tick(&b->umb.prompt, bay0_now_ms());
-	if (d != UMB_PENDING)
-		decide(b, d, "no answer in 30 s");
+	if (d != UMB_PENDING) {
+		char how[40];
+
+		snprintf(how, sizeof(how), "no answer in %u s", b->conf.umb_timeout_s);
+		decide(b, d, how);
+	}
 }
 
 void umbr_persona_gone(struct bay0 *b, struct running *r)

@@ -56,6 +56,7 @@ Test(bay0_config, full_file)
 	                "healthy-after 7\n"
 	                "umbilical-max-mib 4096\n"
 	                "umbilical-max-files 1\n"
+	                "umbilical-timeout 300\n"
 	                "healthy-needs web\n"
 	                "healthy-needs work-2\n"
 	                "memory-pressure-purge 150 1000\n"
@@ -78,6 +79,7 @@ Test(bay0_config, full_file)
 	cr_assert_eq(c.healthy_sec, 7);
 	cr_assert_eq(c.umb_max_mib, 4096);
 	cr_assert_eq(c.umb_max_files, 1);
+	cr_assert_eq(c.umb_timeout_s, 300);
 	cr_assert_eq(c.nhealthy_needs, 2);
 	cr_assert_str_eq(c.healthy_needs[1], "work-2");
 	cr_assert_eq(c.psi_stall_ms, 150);
@@ -146,6 +148,8 @@ Test(bay0_config, refusals_name_the_line)
 	        {"umbilical-max-files 0\n", 1},
 	        {"umbilical-max-files 65537\n", 1},
 	        {"umbilical-max-files\n", 1},
+	        {"umbilical-timeout 4\n", 1},
+	        {"umbilical-timeout 301\n", 1},
 	        {"healthy-needs Web\n", 1},
 	        {"healthy-needs web-\n", 1},
 	        {"healthy-needs 9web\n", 1},

@@ -63,7 +63,7 @@ else
 fi
 
 # Denied and timed out: logged with both names, nothing in the inbox.
-for c in "deny-me.txt:denied (key at the console)" "wait-me.txt:timed out (no answer in 30 s)"; do
+for c in "deny-me.txt:denied (key at the console)" "wait-me.txt:timed out (no answer in 8 s)"; do
 	n=${c%%:*} want=${c#*:}
 	id=$(req_id "$n")
 	dec=$(decision "${id:-x}")
