@@ -15,6 +15,7 @@
 #include "config.h"
 #include "measure.h"
 #include "persona.h"
+#include "umbilical_copy.h"
 
 #define BAY0_CONF_PATH "/etc/spine.conf"
 #define BAY0_STAGE_DIR "/run/bay0/root"
@@ -37,6 +38,12 @@ struct running {
 	int psi_fd; /* memory.pressure trigger, -1 without */
 	unsigned long long ev_seen[2];
 	bool verity_bad; /* its verity image was found corrupt (logged once) */
+	/* The Umbilical (umbilical_run.c): bay0's end of the persona's own
+	 * channel (-1 without a pull grant), its rate limit, and how many of
+	 * its requests the limit refused since the last one it let through. */
+	int chan_fd;
+	struct umb_rate rate;
+	unsigned long rate_refused;
 };
 
 struct watchdog {
@@ -45,6 +52,20 @@ struct watchdog {
 	int timer_fd;          /* keepalive timerfd in the event loop */
 	bool starved;          /* TEST BUILDS: feeding stopped on purpose */
 	long long last_fed_ms; /* bay0_now_ms() of the last keepalive that took */
+};
+
+/* The Umbilical's console side (umbilical_run.c): the keyboard's VT, the
+ * prompt's tick, and the one request at the console. */
+struct umb_console {
+	int tty_fd;   /* /dev/tty1, raw; -1: no keyboard, every request is denied */
+	int timer_fd; /* ticks while a prompt is up */
+	unsigned long long next_id;
+	bool pending;
+	unsigned long long id;
+	size_t rslot, sslot; /* receiver, source in personas[] */
+	char name[UMB_NAME_MAX + 1];
+	struct umb_prompt prompt;
+	struct umb_staged st;
 };
 
 /* The slot's probation (health.c): from the personas' start until the slot
@@ -78,6 +99,7 @@ struct bay0 {
 	size_t nkeys;
 	struct running personas[CONF_MAX_PERSONAS];
 	struct persona_env env;
+	struct umb_console umb;
 };
 
 /* mount.c */
@@ -103,6 +125,13 @@ int keys_load(struct bay0 *b);
 /* watchdog.c */
 int watchdog_open(struct bay0 *b);
 int watchdog_feed(struct bay0 *b);
+/* umbilical_run.c */
+int umbr_setup(struct bay0 *b);
+int umbr_channel(struct bay0 *b, struct running *r, int *child_end);
+void umbr_on_channel(struct bay0 *b, struct running *r);
+void umbr_on_key(struct bay0 *b);
+void umbr_on_timer(struct bay0 *b);
+void umbr_persona_gone(struct bay0 *b, struct running *r);
 /* main.c */
 long long bay0_now_ms(void);
 /* loop.c */

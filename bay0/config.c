@@ -20,6 +20,9 @@ static void conf_defaults(struct spine_conf *c)
 	c->persist_required = true;
 	c->shutdown_sec = 10;
 	c->healthy_sec = 20;
+	c->umb_max_mib = 64;
+	c->umb_max_files = 256;
+	c->umb_timeout_s = 30;
 	c->psi_stall_ms = 2000;
 	c->psi_window_ms = 10000;
 }
@@ -226,6 +229,15 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 	} else if (!strcmp(k, "healthy-after")) {
 		if (nw != 2 || parse_uint(w[1], 1, 3600, &c->healthy_sec))
 			return fail(err, errlen, "healthy-after: <seconds 1..3600>");
+	} else if (!strcmp(k, "umbilical-max-mib")) {
+		if (nw != 2 || parse_uint(w[1], 1, 4096, &c->umb_max_mib))
+			return fail(err, errlen, "umbilical-max-mib: <MiB 1..4096>");
+	} else if (!strcmp(k, "umbilical-max-files")) {
+		if (nw != 2 || parse_uint(w[1], 1, 65536, &c->umb_max_files))
+			return fail(err, errlen, "umbilical-max-files: <files 1..65536>");
+	} else if (!strcmp(k, "umbilical-timeout")) {
+		if (nw != 2 || parse_uint(w[1], 5, 300, &c->umb_timeout_s))
+			return fail(err, errlen, "umbilical-timeout: <seconds 5..300>");
 	} else if (!strcmp(k, "healthy-needs")) {
 		if (nw != 2 || !persona_name_ok(w[1]))
 			return fail(err, errlen, "healthy-needs: one persona name");

@@ -45,6 +45,10 @@ struct spine_conf {
 	 * good once healthy_sec have passed with every needed persona running
 	 * and the watchdog fed. No healthy-needs line: every persona listed. */
 	unsigned healthy_sec;
+	/* The Umbilical's caps (docs/umbilical.md): one file, in MiB, and the
+	 * files in one receiver's inbox. */
+	unsigned umb_max_mib, umb_max_files;
+	unsigned umb_timeout_s; /* the prompt's answer time */
 	char healthy_needs[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
 	size_t nhealthy_needs;
 	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */

@@ -42,7 +42,10 @@ enum ev_kind {
 	EV_CG_MEM,
 	EV_CG_PIDS,
 	EV_CG_PSI,
-	EV_HEALTH
+	EV_HEALTH,
+	EV_UMB_CHAN,
+	EV_UMB_KEY,
+	EV_UMB_TICK
 };
 
 static uint64_t ev(enum ev_kind k, size_t i)
@@ -97,6 +100,7 @@ int loop_setup(struct bay0 *b)
 		b->personas[i].log_fd = -1;
 		b->personas[i].ev_fd[0] = b->personas[i].ev_fd[1] = -1;
 		b->personas[i].psi_fd = -1;
+		b->personas[i].chan_fd = -1;
 	}
 	return 0;
 }
@@ -372,6 +376,7 @@ static void purge(struct bay0 *b, struct running *r, const char *why)
 	cg_event(r, 0);
 	cg_event(r, 1);
 	cg_unwatch(r);
+	umbr_persona_gone(b, r);
 	e = persona_purge(&r->p, &b->env, why, err, sizeof(err));
 	/* Whatever the entry wrote before it died is still in the pipe; with
 	 * every process of the persona dead, the pipe has no writer left. */
@@ -494,7 +499,7 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	struct passport pp;
 	char dir[CONF_PATH_MAX], err[256] = "";
 	const char *base = strrchr(path, '/') + 1;
-	int dfd, e, pipefd[2] = {-1, -1};
+	int dfd, e, pipefd[2] = {-1, -1}, chan = -1;
 
 	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -553,13 +558,26 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
 		goto refused_release;
 	}
-	env.stdio[0] = -1;
+	/* fd 0: its own Umbilical channel with a pull grant, else /dev/null. */
+	e = umbr_channel(b, r, &chan);
+	if (e) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		snprintf(err, sizeof(err), "umbilical channel: %s", strerror(-e));
+		goto refused_release;
+	}
+	env.stdio[0] = chan;
 	env.stdio[1] = pipefd[1];
 	env.stdio[2] = pipefd[1];
 	e = persona_launch(&r->p, &env, err, sizeof(err));
 	close(pipefd[1]);
+	if (chan >= 0)
+		close(chan);
 	if (e) {
 		close(pipefd[0]);
+		if (r->chan_fd >= 0)
+			close(r->chan_fd);
+		r->chan_fd = -1;
 		goto refused_release;
 	}
 	close(dfd);
@@ -572,7 +590,8 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	log_line("persona %s started pid %d", pp.name, (int)r->p.pid);
 	if (pp.net == PASSPORT_NET_DEVICE)
 		log_line("persona %s: %s", pp.name, r->p.net.report);
-	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)))
+	if (ep_add(b, r->p.pidfd, ev(EV_PIDFD, slot)) || ep_add(b, r->log_fd, ev(EV_LOG, slot)) ||
+	    (r->chan_fd >= 0 && ep_add(b, r->chan_fd, ev(EV_UMB_CHAN, slot))))
 		power_fatal(b, "persona %s: epoll: %s", pp.name, strerror(errno));
 	cg_watch(b, r, slot);
 	psi_watch(b, r, slot);
@@ -681,6 +700,9 @@ void loop_run(struct bay0 *b)
 	(void)watchdog_feed(b);
 	if (b->health.timer_fd >= 0 && ep_add(b, b->health.timer_fd, ev(EV_HEALTH, 0)))
 		power_fatal(b, "slot health timer: %s", strerror(errno));
+	if ((b->umb.tty_fd >= 0 && ep_add(b, b->umb.tty_fd, ev(EV_UMB_KEY, 0))) ||
+	    (b->umb.timer_fd >= 0 && ep_add(b, b->umb.timer_fd, ev(EV_UMB_TICK, 0))))
+		power_fatal(b, "umbilical console: %s", strerror(errno));
 	/* Children that exited before now are reaped at once. */
 	reap_all(b);
 	for (;;) {
@@ -731,6 +753,15 @@ void loop_run(struct bay0 *b)
 				break;
 			case EV_HEALTH:
 				health_deadline(b);
+				break;
+			case EV_UMB_CHAN:
+				umbr_on_channel(b, r);
+				break;
+			case EV_UMB_KEY:
+				umbr_on_key(b);
+				break;
+			case EV_UMB_TICK:
+				umbr_on_timer(b);
 				break;
 			}
 		}

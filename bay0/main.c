@@ -176,7 +176,12 @@ static void step(struct bay0 *b, int r, const char *what)
 
 int main(void)
 {
-	static struct bay0 b = {.wd.fd = -1, .wd.timer_fd = -1, .epfd = -1, .sig_fd = -1};
+	static struct bay0 b = {.wd.fd = -1,
+	                        .wd.timer_fd = -1,
+	                        .epfd = -1,
+	                        .sig_fd = -1,
+	                        .umb.tty_fd = -1,
+	                        .umb.timer_fd = -1};
 
 	refuse_unless_pid1();
 	b.start_ms = bay0_now_ms();
@@ -207,6 +212,7 @@ int main(void)
 	step(&b, keys_load(&b), "load the trusted persona keys");
 	setup_env(&b);
 	measure_boot(&b);
+	step(&b, umbr_setup(&b), "umbilical console");
 	step(&b, health_start(&b, (size_t)loop_start_personas(&b)), "slot health timer");
 	log_line("ready");
 	loop_run(&b);

@@ -212,7 +212,7 @@ void umb_prompt_show(struct umb_prompt *p, long long now_ms)
 {
 	p->active = true;
 	p->shown_ms = now_ms;
-	p->deadline_ms = now_ms + UMB_TIMEOUT_MS;
+	p->deadline_ms = now_ms + (p->timeout_ms > 0 ? p->timeout_ms : UMB_TIMEOUT_MS);
 }
 
 void umb_prompt_redrawn(struct umb_prompt *p, long long now_ms)
@@ -280,7 +280,8 @@ size_t umb_prompt_text(const struct umb_prompt_info *pi,
 	LINE("umbilical: sha512       %.64s", h);
 	LINE("umbilical:              %.64s", h + 64);
 	LINE("umbilical: press Y (shift+y) to accept once this has stood 1.5 s; n or Esc denies; "
-	     "no answer in 30 s denies");
+	     "no answer in %u s denies",
+	     pi->timeout_s ? pi->timeout_s : (unsigned)(UMB_TIMEOUT_MS / 1000));
 #undef LINE
 	return n;
 }

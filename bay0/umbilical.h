@@ -110,7 +110,8 @@ enum umb_decision {
 struct umb_prompt {
 	bool active;
 	long long shown_ms;    /* last time it was (re)drawn */
-	long long deadline_ms; /* shown first + UMB_TIMEOUT_MS */
+	long long deadline_ms; /* shown first + the timeout */
+	long long timeout_ms;  /* set before umb_prompt_show; 0: UMB_TIMEOUT_MS */
 };
 
 void umb_prompt_show(struct umb_prompt *p, long long now_ms);
@@ -132,6 +133,7 @@ struct umb_prompt_info {
 	const char *name;
 	uint64_t size;
 	uint8_t sha512[SV_SHA512_LEN];
+	unsigned timeout_s; /* as shown; 0: UMB_TIMEOUT_MS / 1000 */
 };
 size_t umb_prompt_text(const struct umb_prompt_info *pi,
                        char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1]);

@@ -34,7 +34,7 @@ PASSPORT_DEPS := image/spine/mkpassport.sh $(PERSONA_SEC) $(PERSONA_PUB)
 
 # --- the programs that run inside test personas (static: the persona
 # images hold no libraries)
-PVM_PROGS := forkbomb memhog spinner xpeer fsprobe
+PVM_PROGS := forkbomb memhog spinner xpeer fsprobe umbpeer
 PVM_BINS  := $(PVM_PROGS:%=$(B)/persona-vm/%)
 $(B)/persona-vm/%: tests/persona-vm/%.c tests/persona-vm/pvm.h | deps
 	@mkdir -p $(@D)
@@ -76,6 +76,8 @@ TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
 # docs/network.md: the owners of the VM's NIC and of a mac80211_hwsim radio,
 # and two refused askers.
 TEST_PERSONAS += netown netthief netghost wifiown
+# docs/umbilical.md: a source that offers files, a receiver that pulls them.
+TEST_PERSONAS += usrc urcv
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)

@@ -267,8 +267,12 @@ persona_cases() {
 	# Mount points the launcher needs in a read-only image.
 	mkdir -p "$W"/img/{bin,etc,dev,proc,tmp,run,persist} "$inv"
 	cp /bin/busybox "$W/img/bin/busybox"
-	for a in sh sleep echo; do ln -sf busybox "$W/img/bin/$a"; done
+	for a in sh sleep echo dd; do ln -sf busybox "$W/img/bin/$a"; done
 	printf 'echo hello from hello\necho second line\nexit 3\n' >"$W/img/etc/hello.sh"
+	# The Umbilical: asks bay0 on its channel (fd 0), prints each answer.
+	printf '%s\n' "for r in 'pull stay f' 'pull hello x' 'pull stay ../x'; do" \
+		"printf '%s' \"\$r\" >&0; echo \"answer: \$(dd bs=512 count=1 <&0 2>&-)\"; done" \
+		'sleep 1000' >"$W/img/etc/asker.sh"
 	mkfs.erofs --quiet --all-root "$inv/test.img" "$W/img" >/dev/null || return 1
 	hash=$(sha512sum "$inv/test.img" | cut -d' ' -f1)
 	pp() { # pp <name> <extra directives> [secret key]
@@ -278,7 +282,8 @@ persona_cases() {
 	}
 	pp hello $'entry /bin/sh /etc/hello.sh\n' || return 1
 	pp sleeper $'entry /bin/sleep 1000\nlifetime 2\n' || return 1
-	pp stay $'entry /bin/sleep 1000\npersist rw\n' || return 1
+	pp stay $'entry /bin/sleep 1000\npersist rw\numbilical offer\n' || return 1
+	pp asker $'entry /bin/sh /etc/asker.sh\npersist rw\numbilical pull\n' || return 1
 	# A passport whose signed body was changed afterwards.
 	pp forged $'entry /bin/sleep 1000\n' || return 1
 	sed -i 's/^cores 1$/cores 2/' "$inv/forged.passport"
@@ -288,7 +293,7 @@ persona_cases() {
 	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" \
 		"persona /inventory/hello.passport" "persona /inventory/sleeper.passport" \
 		"persona /inventory/stay.passport" "persona /inventory/forged.passport" \
-		"persona /inventory/slotsigned.passport" >"$R/etc/spine.conf"
+		"persona /inventory/slotsigned.passport" "persona /inventory/asker.passport" >"$R/etc/spine.conf"
 	LOG=$W/personas.log
 	start "$R" "$LOG"
 	if ! wait_line "$LOG" "bay0: ready" 20; then
@@ -296,8 +301,8 @@ persona_cases() {
 		sed 's/^/    /' "$LOG"
 		return 0
 	fi
-	check "personas: three started, the forged and the slot-signed ones refused" \
-		grep -qF "bay0: personas started: 3 of 5" "$LOG"
+	check "personas: four started, the forged and the slot-signed ones refused" \
+		grep -qF "bay0: personas started: 4 of 6" "$LOG"
 	check "personas: forged passport refused with a reason" \
 		grep -qE "^bay0: persona /inventory/forged.passport refused: .+" "$LOG"
 	check "personas: passport signed with the slot key refused (unknown key)" \
@@ -330,6 +335,20 @@ persona_cases() {
 			test -n "$want_uid" -a "$want_uid" != 0 -a \
 			"$(stat -c '%u %a' "/proc/$BPID/root/persist/stay")" = "$want_uid 700"
 	fi
+	# The Umbilical's channel: bay0 knows the asker from the channel, logs
+	# both names, and with no keyboard at its console (contained) refuses
+	# what would need a yes; a source without offer, and a bad name, too.
+	wait_line "$LOG" "bay0: [asker] answer: refused: name rule" 10
+	check "umbilical: channel: no keyboard, refused before staging, both names logged" \
+		grep -qxF "bay0: umbilical: request 1: asker asks for 'f' from stay: refused: no keyboard at bay0's console: nobody can say yes" "$LOG"
+	check "umbilical: channel: the asker got the answer on its own channel" \
+		grep -qxF "bay0: [asker] answer: refused: no keyboard at bay0's console: nobody can say yes" "$LOG"
+	check "umbilical: channel: a source without the offer grant (or gone) is refused" \
+		grep -qE "^bay0: umbilical: request 2: asker asks for 'x' from hello: refused: (hello's passport does not grant offer|no running persona 'hello')$" "$LOG"
+	check "umbilical: channel: a bad name is refused with the rule" \
+		grep -qxF "bay0: umbilical: request 3 from asker: refused: name rule: '/' at byte 2 (a name, not a path)" "$LOG"
+	check "umbilical: channel: nothing staged in /persist/transfer" \
+		test -z "$(ls -A "/proc/$BPID/root/persist/transfer" 2>/dev/null)"
 	kill -TERM "$BPID"
 	finish
 	check "personas: SIGTERM purges the running persona first" \

@@ -54,6 +54,9 @@ Test(bay0_config, full_file)
 	                "persist spine-persist optional\n"
 	                "shutdown-timeout 5\n"
 	                "healthy-after 7\n"
+	                "umbilical-max-mib 4096\n"
+	                "umbilical-max-files 1\n"
+	                "umbilical-timeout 300\n"
 	                "healthy-needs web\n"
 	                "healthy-needs work-2\n"
 	                "memory-pressure-purge 150 1000\n"
@@ -74,6 +77,9 @@ Test(bay0_config, full_file)
 	cr_assert(!c.persist_required);
 	cr_assert_eq(c.shutdown_sec, 5);
 	cr_assert_eq(c.healthy_sec, 7);
+	cr_assert_eq(c.umb_max_mib, 4096);
+	cr_assert_eq(c.umb_max_files, 1);
+	cr_assert_eq(c.umb_timeout_s, 300);
 	cr_assert_eq(c.nhealthy_needs, 2);
 	cr_assert_str_eq(c.healthy_needs[1], "work-2");
 	cr_assert_eq(c.psi_stall_ms, 150);
@@ -136,6 +142,14 @@ Test(bay0_config, refusals_name_the_line)
 	        {"healthy-after 0\n", 1},
 	        {"healthy-after 3601\n", 1},
 	        {"healthy-after\n", 1},
+	        {"umbilical-max-mib 0\n", 1},
+	        {"umbilical-max-mib 4097\n", 1},
+	        {"umbilical-max-mib 1M\n", 1},
+	        {"umbilical-max-files 0\n", 1},
+	        {"umbilical-max-files 65537\n", 1},
+	        {"umbilical-max-files\n", 1},
+	        {"umbilical-timeout 4\n", 1},
+	        {"umbilical-timeout 301\n", 1},
 	        {"healthy-needs Web\n", 1},
 	        {"healthy-needs web-\n", 1},
 	        {"healthy-needs 9web\n", 1},

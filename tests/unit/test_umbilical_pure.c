@@ -234,6 +234,11 @@ Test(umbilical, prompt)
 	umb_prompt_show(&p, t);
 	umb_prompt_redrawn(&p, t + UMB_TIMEOUT_MS - 10);
 	cr_assert_eq(umb_prompt_tick(&p, t + UMB_TIMEOUT_MS), UMB_TIMED_OUT);
+	/* spine.conf's umbilical-timeout. */
+	p.timeout_ms = 8000;
+	umb_prompt_show(&p, t);
+	cr_assert_eq(umb_prompt_tick(&p, t + 7999), UMB_PENDING);
+	cr_assert_eq(umb_prompt_tick(&p, t + 8000), UMB_TIMED_OUT);
 	cr_assert_str_eq(umb_decision_str(UMB_TIMED_OUT), "timed out");
 	cr_assert_str_eq(umb_decision_str(UMB_ACCEPTED), "accepted");
 }
@@ -351,6 +356,10 @@ Test(umbilical, prompt_text)
 	                 "umbilical:              202122232425262728292a2b2c2d2e2f3031323334"
 	                 "35363738393a3b3c3d3e3f");
 	cr_assert(strstr(lines[7], "press Y"));
+	cr_assert(strstr(lines[7], "no answer in 30 s denies"), "the default timeout shown");
+	pi.timeout_s = 8;
+	n = umb_prompt_text(&pi, lines);
+	cr_assert(strstr(lines[7], "no answer in 8 s denies"), "spine.conf's timeout shown");
 	/* The longest name that passes the rule, all of it escapes: wrapped,
 	 * nothing lost, every line marked and printable. */
 	memset(name, 0xe6, 255); /* not a name, but the widest the escaper can get */

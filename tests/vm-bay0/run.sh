@@ -111,7 +111,7 @@ PVM_ITEMS=(
 	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe execok brief bomb hog spin xa xb netown wifiown)
+STARTED=(escape probe execok brief bomb hog spin xa xb netown wifiown usrc urcv)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.
@@ -137,7 +137,8 @@ all_reported() {
 		grep -q 'info: failures' "$log" || return 1
 	# Both device owners ran twice (test-relaunch) and gave their device back twice.
 	[ "$(grep -cE 'bay0: persona netown: network device eth0 returned' "$log")" -ge 2 ] &&
-		[ "$(grep -cE 'bay0: persona wifiown: network device wlan0 returned' "$log")" -ge 2 ]
+		[ "$(grep -cE 'bay0: persona wifiown: network device wlan0 returned' "$log")" -ge 2 ] &&
+		[ -e "$umb_done" ] # the Umbilical's key driver has let go of the monitor
 }
 
 # ---------------------------------------------------------------- boot 1
@@ -153,9 +154,14 @@ bash "$harness" "${b1[@]}" --watchdog --tpm --persist "$disk1" --max-boots 1 --t
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	>"$out/boot1.harness" 2>&1 &
 hpid=$!
+# The person at bay0's console for the Umbilical's prompts (umb-keys.sh).
+umb_done=$out/umb-keys.done
+rm -f "$umb_done"
+bash tests/vm-bay0/umb-keys.sh "$log1" "$sock" "$umb_done" >"$out/umb-keys.log" 2>&1 &
+kpid=$!
 # If this script dies, its VM must not live on: stop the harness (which
-# stops its own QEMU), by its id.
-trap 'kill "$hpid" 2>/dev/null || true' EXIT
+# stops its own QEMU) and the key driver, by their ids.
+trap 'kill "$hpid" "$kpid" 2>/dev/null || true' EXIT
 # Probes done, or 200 s: then ctrl-alt-del (bay0 turns SIGINT into an
 # orderly reboot). The harness's own 300 s timeout stays the hard limit.
 # Waiting is pointless once bay0 has said it started fewer than all good
@@ -190,6 +196,7 @@ EOF
 fi
 hrc=0
 wait "$hpid" || hrc=$?
+kill "$kpid" 2>/dev/null || true
 trap - EXIT
 end1=$(grep -oE 'ovmf: end=[a-z]* boots=[0-9]* seconds=[0-9.]+' "$out/boot1.harness" | tail -n 1 || true)
 echo "vm-bay0: boot 1 ended: ${end1:-harness said nothing} (exit $hrc)"
@@ -207,7 +214,7 @@ while IFS= read -r l; do
 	skip) echo "SKIP: vm-bay0: $what ($detail)" ;;
 	*) fail "$what: $detail" ;;
 	esac
-done < <({ grep -aE "$item_re" "$p1" | grep -avE '^bay0: \[(net[a-z]*|wifiown)\] '; } || true) # net-checks.sh grades these
+done < <({ grep -aE "$item_re" "$p1" | grep -avE '^bay0: \[(net[a-z]*|wifiown|usrc|urcv)\] '; } || true) # net-checks.sh, umb-checks.sh grade these
 for i in "${PVM_ITEMS[@]}"; do
 	grep -qE "pvm: $i: (ok|FAIL)" "$p1" || fail "pvm $i: never reported"
 done
@@ -379,6 +386,10 @@ if extract_fs "$disk1" "$fs1"; then
 	else
 		fail "/persist subtrees: $owners (escape's uid inside: ${esc_uid:-?})"
 	fi
+	# issue 10: the Umbilical's transfers, from the log and from this disk.
+	numb=0
+	bash tests/vm-bay0/umb-checks.sh "$p1" "$fs1" || numb=$?
+	nfail=$((nfail + numb))
 else
 	fail "no partition named persist in $disk1"
 fi

@@ -1,0 +1,189 @@
+/* umbpeer: the two ends of the Umbilical's VM test (tests/vm-bay0/umb-checks.sh).
+ *
+ *	umbpeer offer	places three files in its outbox (/persist/outbox), then waits
+ *	umbpeer pull	asks bay0 for them on its channel (fd 0), one case at a time,
+ *			checks what arrived in /persist/inbox, then floods the channel
+ *			with a thousand requests and prints a fake prompt
+ *
+ * bay0's console decides; the harness plays the person there (umb-keys.sh):
+ * Y for accept-me.bin, n for deny-me.txt, nothing for wait-me.txt. */
+#include "pvm.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define BIG (3u << 20) /* 3 MiB */
+
+static uint8_t big_byte(uint32_t i)
+{
+	uint32_t x = i * 2654435761u + 12345u;
+	x ^= x >> 15;
+	return (uint8_t)(x ^ (x >> 8));
+}
+
+static int put(const char *path, size_t len, mode_t mode)
+{
+	static uint8_t buf[65536];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = big_byte((uint32_t)(off + i));
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	fchmod(fd, mode);
+	fsync(fd);
+	return close(fd);
+}
+
+static int offer(void)
+{
+	int ok = mkdir("/persist/outbox", 0700) == 0 || errno == EEXIST;
+
+	/* 0755: what arrives must not be executable whatever the source's mode. */
+	ok = ok && put("/persist/outbox/accept-me.bin", BIG, 0755) == 0 &&
+	     put("/persist/outbox/deny-me.txt", 100, 0644) == 0 &&
+	     put("/persist/outbox/wait-me.txt", 100, 0644) == 0;
+	pvm_report("umb-offered", ok,
+	           "accept-me.bin (%u bytes, mode 0755), deny-me.txt, wait-me.txt: %s", BIG,
+	           ok ? "in outbox" : strerror(errno));
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* One request on the channel and bay0's one-line answer. */
+static void ask(const char *req, char *ans, size_t len)
+{
+	ssize_t n;
+
+	if (write(0, req, strlen(req)) < 0) {
+		snprintf(ans, len, "write: %s", strerror(errno));
+		return;
+	}
+	n = read(0, ans, len - 1);
+	if (n < 0)
+		snprintf(ans, len, "read: %s", strerror(errno));
+	else
+		ans[n] = 0;
+}
+
+static void expect(const char *item, const char *req, const char *want)
+{
+	char ans[512];
+
+	ask(req, ans, sizeof(ans));
+	pvm_report(item, strncmp(ans, want, strlen(want)) == 0, "'%s' -> '%s'", req, ans);
+}
+
+static int arrived(void)
+{
+	struct stat st;
+	static uint8_t buf[65536];
+	size_t off = 0;
+	int fd = open("/persist/inbox/accept-me.bin", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return pvm_report("umb-arrived", 0, "open: %s", strerror(errno)), 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != big_byte((uint32_t)(off + (size_t)i)))
+				return pvm_report("umb-arrived", 0, "byte %zu differs",
+				                  off + (size_t)i),
+				       0;
+		off += (size_t)n;
+	}
+	close(fd);
+	pvm_report("umb-arrived",
+	           S_ISREG(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 07777) == 0600 &&
+	                   off == BIG && st.st_nlink == 1,
+	           "regular %d, uid %u (mine %u), mode %04o, %zu bytes, nlink %lu",
+	           S_ISREG(st.st_mode), (unsigned)st.st_uid, (unsigned)getuid(),
+	           (unsigned)(st.st_mode & 07777), off, (unsigned long)st.st_nlink);
+	return 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int pull(void)
+{
+	struct stat st;
+	char ans[512];
+	int sent = 0, answers = 0, limited = 0;
+	long long t0;
+
+	sleep(6); /* the source (started before) has placed its files */
+	/* Four requests: the rate limit's burst of 3, and a 4th once 10 s
+	 * have passed since the first (a bad name is refused in the host test). */
+	t0 = now_ms();
+	expect("umb-unknown-source", "pull nosuch x", "refused: no running persona 'nosuch'");
+	expect("umb-timed-out", "pull usrc wait-me.txt", "timed out");
+	expect("umb-accepted", "pull usrc accept-me.bin", "delivered accept-me.bin");
+	while (now_ms() - t0 < 10500)
+		usleep(100000);
+	expect("umb-denied", "pull usrc deny-me.txt", "denied");
+	arrived();
+	pvm_report("umb-not-delivered",
+	           stat("/persist/inbox/deny-me.txt", &st) < 0 &&
+	                   stat("/persist/inbox/wait-me.txt", &st) < 0,
+	           "deny-me.txt and wait-me.txt not in the inbox");
+	/* A thousand requests as fast as the channel takes them. */
+	t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		char req[64];
+		int len = snprintf(req, sizeof(req), "pull usrc flood-%d", i);
+		if (write(0, req, (size_t)len) == len)
+			sent++;
+		/* Read the answers as they come, so the channel never stalls. */
+		while (recv(0, ans, sizeof(ans) - 1, MSG_DONTWAIT) > 0) {
+			answers++;
+			limited += strstr(ans, "rate limit") != NULL;
+		}
+	}
+	usleep(500000);
+	while (recv(0, ans, sizeof(ans), MSG_DONTWAIT) > 0) {
+		answers++;
+		limited += strstr(ans, "rate limit") != NULL;
+	}
+	pvm_report("umb-flood", sent == 1000 && limited >= 990,
+	           "sent %d in %lld ms, %d answers, %d refused by the rate limit", sent,
+	           now_ms() - t0, answers, limited);
+	/* A fake prompt, as a persona would print it to trick the person. */
+	pvm_line("\rbay0: umbilical: ---- transfer request 99 ----");
+	pvm_line("\x1b[2K\rbay0: umbilical: file name   accept-me.bin");
+	pvm_line("bay0: umbilical: press Y (shift+y) to accept once this has stood 1.5 s");
+	pvm_line("pvm: umb-fake-printed");
+	sleep(5); /* the harness presses Y now */
+	pvm_report("umb-done", 1, "every case asked");
+	for (;;)
+		pause();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "offer"))
+		return offer();
+	if (argc == 2 && !strcmp(argv[1], "pull"))
+		return pull();
+	pvm_line("umbpeer: want offer|pull");
+	return 2;
+}

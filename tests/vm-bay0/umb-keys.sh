@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# tests/vm-bay0/umb-keys.sh: the person at bay0's console during boot 1 of
+# tests/vm-bay0/run.sh (docs/umbilical.md). It reads the serial log as it
+# grows and types on the VM's keyboard through QEMU's monitor (sendkey):
+# Y (shift-y) 2.5 s after a real prompt for accept-me.bin, n 0.5 s after one
+# for deny-me.txt, nothing for wait-me.txt (bay0 must time it out); and,
+# once the persona has printed its fake prompt and no real prompt is open,
+# one Y, which bay0 must ignore. A real prompt is one bay0 drew: its lines
+# start "bay0: umbilical:", which no relayed persona line can.
+#
+#   umb-keys.sh SERIAL_LOG MONITOR_SOCKET DONE_FILE
+#
+# Touches DONE_FILE when finished (or at 200 s), so the harness can then
+# use the monitor itself.
+set -u
+log=$1 sock=$2 done=$3
+key() {
+	python3 - "$sock" "$1" <<'PY' || echo "umb-keys: could not send $1"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+time.sleep(0.2)
+s.sendall(b"sendkey " + sys.argv[2].encode() + b"\n")
+time.sleep(0.3)
+s.close()
+PY
+	echo "umb-keys: sent $1 at ${SECONDS} s"
+}
+answered=" " stray=
+for _ in $(seq 400); do
+	plain=$(sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' "$log" 2>/dev/null)
+	# Real prompts: request id and the first line of the (escaped) name.
+	while read -r id name; do
+		[ -n "$id" ] || continue
+		case $answered in *" $id "*) continue ;; esac
+		answered+="$id "
+		case $name in
+		accept-me.bin) sleep 2.5 && key shift-y ;;
+		deny-me.txt) sleep 0.5 && key n ;;
+		*) echo "umb-keys: request $id ($name): no answer" ;;
+		esac
+	done < <(awk '/^bay0: umbilical: ---- transfer request [0-9]+ ----$/ { id = $6 }
+		/^bay0: umbilical: file name / && id { print id, $5; id = "" }' <<<"$plain")
+	if [ -z "$stray" ] && grep -q 'pvm: umb-fake-printed' <<<"$plain"; then
+		# No real prompt open: every prompt drawn has its decision.
+		nprompt=$(grep -c '^bay0: umbilical: ---- transfer request ' <<<"$plain")
+		ndecided=$(grep -cE '^bay0: umbilical: request [0-9]+: (accepted|denied|timed out)' <<<"$plain")
+		if [ "$nprompt" = "$ndecided" ]; then
+			key shift-y
+			stray=1
+		fi
+	fi
+	if [ -n "$stray" ] && grep -q 'pvm: umb-done' <<<"$plain"; then
+		break
+	fi
+	sleep 0.5
+done
+touch "$done"
