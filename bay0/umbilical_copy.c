@@ -268,20 +268,32 @@ void umb_discard(struct umb_staged *st, int stage_dir)
 	fsync(stage_dir);
 }
 
-static int count_entries(int dirfd, unsigned *n)
+/* A DIR stream over its own copy of dirfd, from the start; NULL with errno. */
+static DIR *dir_stream(int dirfd)
 {
 	int fd = dup(dirfd);
 	DIR *d;
-	struct dirent *de;
 
 	if (fd < 0)
-		return -errno;
+		return NULL;
 	d = fdopendir(fd);
 	if (!d) {
+		int e = errno;
 		close(fd);
-		return -errno;
+		errno = e;
+		return NULL;
 	}
 	rewinddir(d);
+	return d;
+}
+
+static int count_entries(int dirfd, unsigned *n)
+{
+	DIR *d = dir_stream(dirfd);
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
 	*n = 0;
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
@@ -379,18 +391,12 @@ out:
 
 int umb_sweep(int stage_dir)
 {
-	int fd = dup(stage_dir), n = 0;
-	DIR *d;
+	DIR *d = dir_stream(stage_dir);
 	struct dirent *de;
+	int n = 0;
 
-	if (fd < 0)
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
