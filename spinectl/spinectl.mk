@@ -50,8 +50,8 @@ $(B)/fuzz/fuzz_spinectl_loadopt: tests/fuzz/fuzz_spinectl_loadopt.c spinectl/loa
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -Ispinectl $< spinectl/loadopt.c -o $@
 
-.PHONY: check-unit-spinectl check-vm-spinectl
-CHECKS += check-unit-spinectl check-vm-spinectl
+.PHONY: check-unit-spinectl check-vm-spinectl check-vm-update
+CHECKS += check-unit-spinectl check-vm-spinectl check-vm-update
 check-unit-spinectl: $(SPINECTL_TESTS) $(B)/spinectl.d/bay0/update_plan.o
 	@rc=0; for t in $(SPINECTL_TESTS); do tests/lib/run-criterion.sh $$t || rc=1; done; exit $$rc
 
@@ -66,5 +66,13 @@ check-vm-spinectl: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAM
 	@tests/vm-spinectl/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
 		$(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB)
 
-DEPS_PKGS += libblkid-dev pkg-config util-linux fdisk dosfstools mtools signify-openbsd busybox-static \
+# Twelve VM runs (16 boots) on one OVMF store, about seven minutes under TCG: update, the
+# slots booting after it, power cuts in the middle of it, and the floor read
+# from the store on the host (docs/install.md, "Tests"). The same flock note.
+check-vm-update: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAMP) $(SLOT_SEC) \
+		$(SLOT_PUB) tests/vm-update/run.sh tests/vm-update/guest.sh tests/vm-update/varstore.py | deps
+	@tests/vm-update/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
+		$(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB)
+
+DEPS_PKGS += python3 libblkid-dev pkg-config util-linux fdisk dosfstools mtools signify-openbsd busybox-static \
 	qemu-system-x86 ovmf xxd libc-bin

@@ -22,8 +22,7 @@ static void take(struct space *sp, uint64_t bytes)
 		sp->peak = sp->cur;
 }
 
-static void add(struct upd_plan *p, enum upd_kind k, int slot, enum plan_file f,
-                enum upd_src src)
+static void add(struct upd_plan *p, enum upd_kind k, int slot, enum plan_file f, enum upd_src src)
 {
 	p->act[p->n].kind = k;
 	p->act[p->n].slot = slot;
@@ -121,7 +120,8 @@ const char *upd_result_str(enum upd_result r)
 	case UPD_DOWNGRADE:
 		return "version below the good version";
 	case UPD_NO_FALLBACK:
-		return "slot a is not marked good and slot b does not verify: no slot to fall back to";
+		return "slot a is not marked good and slot b does not verify: no slot to fall back "
+		       "to";
 	}
 	return "unknown";
 }

@@ -311,8 +311,7 @@ Test(update, space_is_the_fullest_moment_not_the_sum)
 	 * when SHA512.sig comes back. */
 	in.new_size[PF_KERNEL] = 5000;
 	upd_plan(&in, &p);
-	cr_assert_eq(p.bytes, 9 * 512, "got %llu",
-	             (unsigned long long)p.bytes);
+	cr_assert_eq(p.bytes, 9 * 512, "got %llu", (unsigned long long)p.bytes);
 	/* B absent: its five files are taken for good, then A's kernel. */
 	memset(&in.b, 0, sizeof(in.b));
 	in.new_size[PF_KERNEL] = 100;
