@@ -5,7 +5,7 @@
  *   spinectl [--esp-path DIR] [--efivars DIR] [--dry-run] COMMAND ...
  *   install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]
  *           [--take-fallback]
- *   update DIR
+ *   update DIR [--no-variables]
  *   status [--json]
  *   remove [--no-variables]
  *
@@ -52,7 +52,7 @@
 	"usage: spinectl [--esp-path DIR] [--efivars DIR] [--dry-run] COMMAND\n"                   \
 	"  install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]\n"                 \
 	"          [--take-fallback]\n"                                                            \
-	"  update DIR\n"                                                                           \
+	"  update DIR [--no-variables]\n"                                                          \
 	"  status [--json] [--cmdline FILE]\n"                                                     \
 	"  remove [--no-variables]\n"
 
@@ -62,7 +62,7 @@ static struct {
 	const char *loader;
 	const char *slot_dir[2];
 	const char *cmdline;
-	bool dry_run, json, no_variables, take_fallback;
+	bool dry_run, json, no_variables, take_fallback, loader_given;
 } opt = {
         .efivars = "/sys/firmware/efi/efivars",
         .loader = "/usr/lib/spine/spineboot.efi",
@@ -1048,6 +1048,14 @@ static int cmd_update(const char *dir)
 	char nwhy[256];
 	int r;
 
+	/* The loader's own A/B update (issue 8) is another command, not
+	 * built yet: never let --loader look as if it had been used. */
+	if (opt.loader_given)
+		die("update: --loader is not an option of update DIR (the loader's update is not "
+		    "built yet); nothing was written");
+	if (opt.slot_dir[0] || opt.slot_dir[1] || opt.take_fallback)
+		die("update: --slot-a, --slot-b and --take-fallback are install's options; update "
+		    "takes one slot folder");
 	/* 1. Everything checked before anything is written: the loader on
 	 * the ESP and its keys, the new slot as that loader would check it,
 	 * and the two slots there with the loader's record of them. */
@@ -1539,6 +1547,7 @@ int main(int argc, char **argv)
 			break;
 		case O_LOADER:
 			opt.loader = optarg;
+			opt.loader_given = true;
 			break;
 		case O_NOVARS:
 			opt.no_variables = true;
