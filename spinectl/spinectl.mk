@@ -66,7 +66,7 @@ check-vm-spinectl: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAM
 	@tests/vm-spinectl/run.sh $(SPINECTL) $(SPINEBOOT_EFI) \
 		$(TESTINIT_INITRD) $(SLOT_SEC) $(SLOT_PUB)
 
-# Twelve VM runs (16 boots) on one OVMF store, about seven minutes under TCG: update, the
+# Twelve VM runs (14 or 15 boots) on one OVMF store, four to eight minutes under TCG: update, the
 # slots booting after it, power cuts in the middle of it, and the floor read
 # from the store on the host (docs/install.md, "Tests"). The same flock note.
 check-vm-update: $(SPINECTL) $(SPINEBOOT_EFI) $(TESTINIT_INITRD) $(KERNEL_STAMP) $(SLOT_SEC) \
