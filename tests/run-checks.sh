@@ -65,7 +65,7 @@ else
 	fi
 	echo "== prerequisites: $((SECONDS - start)) s"
 
-	declare -A begun=() weight=()
+	declare -A begun=() weight=() pid_of=()
 	load=0
 	# Waits for one running check, prints its log and counts it.
 	reap() {
@@ -81,7 +81,6 @@ else
 			return
 		done
 	}
-	declare -A pid_of=()
 	for t in "$@"; do
 		w=1
 		[[ $heavy == *" $t "* ]] && w=$jobs
