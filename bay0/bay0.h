@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bootvar.h"
 #include "config.h"
 #include "measure.h"
 #include "persona.h"
@@ -71,8 +72,10 @@ struct umb_console {
 /* The slot's probation (health.c): from the personas' start until the slot
  * is marked good, or the boot is judged unhealthy. */
 struct health {
-	int timer_fd; /* -1 when not armed */
-	bool judged;  /* marked good, skipped, or failed: nothing more to do */
+	int timer_fd;         /* -1 when not armed */
+	bool judged;          /* marked good, skipped, or failed: nothing more to do */
+	bool boot_read;       /* boot holds what the firmware's variables said */
+	struct bootvars boot; /* how the firmware booted (bootvar.h) */
 };
 
 struct bay0 {

@@ -6,23 +6,31 @@ include bay0/network.mk
 BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0/modules.c \
 	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/watchdog.c bay0/power.c \
 	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c bay0/health.c bay0/measure.c
-BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c
-BAY0_HDRS := $(wildcard bay0/*.h) $(VERIFY_HDRS) $(B)/bay0/gen/personakeys.h
+BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c bay0/bootvar.c
+# spinectl's load-option decoder and its judgement of boot entries, shared
+# so that bay0 and spinectl read the firmware's variables alike.
+BAY0_SHARED := spinectl/loadopt.c spinectl/bootent.c
+BAY0_HDRS := $(wildcard bay0/*.h) spinectl/loadopt.h spinectl/bootent.h $(VERIFY_HDRS) \
+	$(B)/bay0/gen/personakeys.h
 # Pure code (no I/O, no globals): what the unit tests and fuzzers link, plus
 # the efivarfs and sysctl writers and their helpers, tested on files in a
 # temporary folder.
 BAY0_PURE := bay0/config.c bay0/moddep.c bay0/slot.c
-BAY0_UNIT_IO := bay0/slot_mark.c bay0/harden.c bay0/log.c bay0/util.c bay0/measure.c
+BAY0_UNIT_IO := bay0/slot_mark.c bay0/harden.c bay0/log.c bay0/util.c bay0/measure.c \
+	bay0/bootvar.c
 
-BAY0_CPPFLAGS := -Ibay0 -Iverify -I$(B)/bay0/gen
+BAY0_CPPFLAGS := -Ibay0 -Iverify -Ispinectl -I$(B)/bay0/gen
 # Static PIE: the Spine holds no shared libraries. Debian ships libseccomp.a
 # and libcap.a; glibc's static parts are used for nothing that needs NSS.
 BAY0_LDFLAGS := -static-pie -Wl,-z,relro,-z,now
 BAY0_LIBS := $(LIBSV_HOST) -lseccomp -lcap
 
-BAY0_OBJS      := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1/%.o)
-BAY0_TEST_OBJS := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1-test/%.o)
-BAY0_SAN_OBJS  := $(patsubst bay0/%.c,$(B)/bay0/pid1-san/%.o,$(BAY0_PURE) $(BAY0_UNIT_IO))
+BAY0_OBJS      := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1/%.o) \
+	$(BAY0_SHARED:spinectl/%.c=$(B)/bay0/pid1/spinectl/%.o)
+BAY0_TEST_OBJS := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1-test/%.o) \
+	$(BAY0_SHARED:spinectl/%.c=$(B)/bay0/pid1-test/spinectl/%.o)
+BAY0_SAN_OBJS  := $(patsubst bay0/%.c,$(B)/bay0/pid1-san/%.o,$(BAY0_PURE) $(BAY0_UNIT_IO)) \
+	$(BAY0_SHARED:spinectl/%.c=$(B)/bay0/pid1-san/spinectl/%.o)
 .SECONDARY: $(BAY0_SAN_OBJS)
 
 BAY0      := $(B)/bay0/bay0
@@ -57,6 +65,15 @@ $(B)/bay0/pid1-test/%.o: bay0/%.c $(BAY0_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -DBAY0_TEST_BUILD $(BAY0_CPPFLAGS) -c $< -o $@
 $(B)/bay0/pid1-san/%.o: bay0/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(BAY0_CPPFLAGS) -c $< -o $@
+$(B)/bay0/pid1/spinectl/%.o: spinectl/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(BAY0_CPPFLAGS) -c $< -o $@
+$(B)/bay0/pid1-test/spinectl/%.o: spinectl/%.c $(BAY0_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DBAY0_TEST_BUILD $(BAY0_CPPFLAGS) -c $< -o $@
+$(B)/bay0/pid1-san/spinectl/%.o: spinectl/%.c $(BAY0_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(BAY0_CPPFLAGS) -c $< -o $@
 

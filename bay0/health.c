@@ -87,6 +87,11 @@ int health_start(struct bay0 *b, size_t started)
 		b->health.judged = true;
 		return 0;
 	}
+	/* How the firmware got here: said once per boot, never repaired. */
+	if (mount_efivarfs() == 0 && bootvar_read(BAY0_EFIVARS, &b->health.boot) == 0) {
+		b->health.boot_read = true;
+		bootvar_report(&b->health.boot);
+	}
 	if (b->conf.nhealthy_needs == 0 && started < b->conf.npersonas) {
 		snprintf(why, sizeof(why), "%zu of %zu personas started", started,
 		         b->conf.npersonas);
@@ -140,8 +145,24 @@ void health_deadline(struct bay0 *b)
 		r = slot_mark_good(BAY0_EFIVARS, "/proc/cmdline", &b->slot);
 	/* Not fatal: an unmarked slot only keeps counting tries, and the
 	 * loader falls back to the other slot when they run out. */
-	if (r)
+	if (r) {
 		log_err(r, "slot: not marked good");
-	else
-		log_line("slot %c marked good (healthy for %u s)", b->slot, b->conf.healthy_sec);
+		return;
+	}
+	log_line("slot %c marked good (healthy for %u s)", b->slot, b->conf.healthy_sec);
+	/* A new loader on trial has now booted a good slot: it goes first
+	 * in BootOrder; until this write the firmware keeps starting the
+	 * loader it had (docs/bay0.md, "How the firmware booted"). */
+	if (b->health.boot_read) {
+		struct bootvars *bv = &b->health.boot;
+
+		r = bootvar_promote(BAY0_EFIVARS, bv);
+		if (r < 0)
+			log_err(r, "boot: the new loader Boot%04X was not promoted in BootOrder",
+			        bv->current);
+		else if (r == 1)
+			log_line("boot: the new loader Boot%04X (%s) promoted: first of ours in "
+			         "BootOrder, the previous one after it",
+			         bv->current, be_loader_efi[bv->v.loader]);
+	}
 }

@@ -48,4 +48,9 @@ int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot
  * -errno when it cannot be told (no marker, no variable, malformed). */
 int slot_is_good(const char *efivars_dir, const char *cmdline_path);
 
+/* Replaces the existing efivarfs variable at path with raw (4 attribute
+ * bytes, then the data) in one write(2), lifting and restoring the
+ * immutable flag efivarfs may have set. 0 or -errno. */
+int efivar_replace(const char *path, const uint8_t *raw, size_t len);
+
 #endif

@@ -84,8 +84,7 @@ int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot
 	char path[256];
 	uint8_t var[SLOT_VAR_LEN + 1];
 	ssize_t n;
-	bool was_immutable;
-	int r, fd, rfd;
+	int r;
 
 	n = read_state(efivars_dir, cmdline_path, slot_out, path, var);
 	if (n < 0)
@@ -95,6 +94,15 @@ int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot
 		return 0; /* already good: nothing to write */
 	if (r)
 		return r;
+	return efivar_replace(path, var, SLOT_VAR_LEN);
+}
+
+int efivar_replace(const char *path, const uint8_t *raw, size_t len)
+{
+	bool was_immutable;
+	ssize_t n;
+	int r, fd, rfd;
+
 	rfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (rfd < 0)
 		return -errno;
@@ -109,8 +117,8 @@ int slot_mark_good(const char *efivars_dir, const char *cmdline_path, char *slot
 	} else {
 		/* efivarfs takes attributes and data in one write(2): a
 		 * short write would be a different variable. */
-		n = write(fd, var, SLOT_VAR_LEN);
-		r = n == SLOT_VAR_LEN ? 0 : n < 0 ? -errno : -EIO;
+		n = write(fd, raw, len);
+		r = n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 		close(fd);
 	}
 	if (was_immutable)

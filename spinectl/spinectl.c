@@ -6,6 +6,7 @@
  *   install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]
  *           [--take-fallback]
  *   update DIR [--no-variables]
+ *   update --loader FILE
  *   status [--json]
  *   remove [--no-variables]
  *
@@ -33,6 +34,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "bootent.h"
 #include "esp.h"
 #include "loaderkeys.h"
 #include "loadopt.h"
@@ -43,7 +45,6 @@
 #define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define SPINE_GUID "46adc6b9-827e-40ec-be2a-a69f042b8f50"
 #define VAR_ATTRS (SPINE_ATTR_NV | SPINE_ATTR_BS | SPINE_ATTR_RT)
-#define ENTRY_DESC "Alpine Spine"
 #define LOADER_CAP (16u * 1024 * 1024)
 #define VAR_CAP 4096
 #define ORDER_MAX 512
@@ -53,6 +54,7 @@
 	"  install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]\n"                 \
 	"          [--take-fallback]\n"                                                            \
 	"  update DIR [--no-variables]\n"                                                          \
+	"  update --loader FILE\n"                                                                 \
 	"  status [--json] [--cmdline FILE]\n"                                                     \
 	"  remove [--no-variables]\n"
 
@@ -149,6 +151,15 @@ static const char *esp_abs(const char *rel)
 	return buf[k];
 }
 
+/* What an I/O error on the ESP most likely means, and what to do. */
+static const char *io_hint(int r)
+{
+	return r == -EIO
+	               ? " (the ESP's FAT may be damaged, e.g. by a power cut: run fsck.fat -a on "
+	                 "its device, then this command again)"
+	               : "";
+}
+
 /* The state of ESP path rel against data, or PS_ABSENT. */
 static enum plan_state compare_file(const char *rel, const uint8_t *data, size_t len)
 {
@@ -162,7 +173,7 @@ static enum plan_state compare_file(const char *rel, const uint8_t *data, size_t
 	if (r == -EFBIG)
 		return PS_DIFFERENT;
 	if (r)
-		die("%s: %s", esp_abs(rel), strerror(-r));
+		die("%s: %s%s", esp_abs(rel), strerror(-r), io_hint(r));
 	s = (n == len && memcmp(cur, data, len) == 0) ? PS_SAME : PS_DIFFERENT;
 	free(cur);
 	return s;
@@ -515,14 +526,16 @@ static void order_write(const uint16_t *order, size_t n)
 	var_write("BootOrder", EFI_GLOBAL_GUID, raw, 2 * n);
 }
 
-/* Our Boot#### (same partition, same path, any case), or -1; *free_num the
- * lowest number nobody uses. */
-static long find_entry(const struct esp *e, long *free_num)
+/*
+ * Every Boot#### in the store, decoded (at most cap), and the lowest number
+ * nobody uses in *free_num (-1 when all are taken).
+ */
+static size_t read_entries(struct be_entry *out, size_t cap, long *free_num)
 {
 	static bool used[0x10000];
 	char suffix[64];
 	struct dirent *d;
-	long ours = -1;
+	size_t n = 0;
 	DIR *dir = opendir(opt.efivars);
 
 	memset(used, 0, sizeof(used));
@@ -531,7 +544,6 @@ static long find_entry(const struct esp *e, long *free_num)
 	snprintf(suffix, sizeof(suffix), "-%s", EFI_GLOBAL_GUID);
 	while ((d = readdir(dir))) {
 		size_t l = strlen(d->d_name);
-		struct lo_option o;
 		const char *why;
 		uint8_t *raw;
 		size_t len;
@@ -545,13 +557,15 @@ static long find_entry(const struct esp *e, long *free_num)
 		if (num < 0)
 			continue;
 		used[num] = true;
+		if (n == cap)
+			continue;
 		memcpy(name, d->d_name, 8);
 		name[8] = 0;
 		if (var_read(name, EFI_GLOBAL_GUID, &raw, &len, &attrs) != 0)
 			continue;
-		if (lo_decode(raw, len, &o, &why) == 0 && ours < 0 &&
-		    lo_matches(&o, e->hd.guid, PLAN_LOADER_EFI_PATH))
-			ours = num;
+		out[n].num = (uint16_t)num;
+		out[n].decoded = lo_decode(raw, len, &out[n].opt, &why) == 0;
+		n++;
 		free(raw);
 	}
 	closedir(dir);
@@ -561,7 +575,62 @@ static long find_entry(const struct esp *e, long *free_num)
 			*free_num = i;
 			break;
 		}
+	return n;
+}
+
+#define ENTRIES_MAX 256
+static struct be_entry entries[ENTRIES_MAX];
+
+/* The lowest-numbered Boot#### on our partition pointing at efi_path (any
+ * case), or -1; *free_num the lowest number nobody uses. */
+static long find_entry_path(const struct esp *e, const char *efi_path, long *free_num)
+{
+	size_t n = read_entries(entries, ENTRIES_MAX, free_num);
+	long ours = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].decoded && lo_matches(&entries[i].opt, e->hd.guid, efi_path) &&
+		    (ours < 0 || entries[i].num < ours))
+			ours = entries[i].num;
 	return ours;
+}
+
+static long find_entry(const struct esp *e, long *free_num)
+{
+	return find_entry_path(e, be_loader_efi[0], free_num);
+}
+
+/*
+ * The loader file in use: the one of the first of our entries (on this
+ * partition) in BootOrder, which is what the firmware starts when nothing
+ * else is asked of it. Loader 0 (install's) when the variables are not read
+ * or none of ours is in BootOrder. *entry its Boot#### number or -1.
+ */
+static int loader_in_use(const struct esp *e, bool vars, long *entry)
+{
+	uint16_t order[ORDER_MAX];
+	size_t norder, n;
+	long free_num, best = -1;
+	int which = 0;
+
+	*entry = -1;
+	if (!vars)
+		return 0;
+	n = read_entries(entries, ENTRIES_MAX, &free_num);
+	norder = order_read(order);
+	for (size_t i = 0; i < n; i++) {
+		int k = entries[i].decoded ? be_loader_of(&entries[i].opt) : -1;
+		long at = lo_order_index(order, norder, entries[i].num);
+
+		if (k < 0 || at < 0 || !lo_matches(&entries[i].opt, e->hd.guid, be_loader_efi[k]))
+			continue;
+		if (best < 0 || at < best) {
+			best = at;
+			which = k;
+			*entry = entries[i].num;
+		}
+	}
+	return which;
 }
 
 /* ---- The loader and the slots ----------------------------------------------- */
@@ -766,7 +835,7 @@ static enum plan_fallback fallback_state(const struct loader *l, uint8_t **cur, 
 	if (r == -EFBIG)
 		return PFB_FOREIGN;
 	if (r)
-		die("%s: %s", esp_abs(PLAN_FALLBACK_PATH), strerror(-r));
+		die("%s: %s%s", esp_abs(PLAN_FALLBACK_PATH), strerror(-r), io_hint(r));
 	if (l && *len == l->len && memcmp(*cur, l->bytes, *len) == 0)
 		return PFB_OURS_SAME;
 	if (loader_keys(*cur, *len, k, &n, &why) == 0)
@@ -841,7 +910,7 @@ static int cmd_install(void)
 		if (num < 0)
 			die("no free Boot#### number");
 		snprintf(name, sizeof(name), "Boot%04X", (unsigned)num & 0xffffu);
-		if (lo_encode(LO_ACTIVE, ENTRY_DESC, &e.hd, PLAN_LOADER_EFI_PATH, entry,
+		if (lo_encode(LO_ACTIVE, be_loader_desc[0], &e.hd, PLAN_LOADER_EFI_PATH, entry,
 		              sizeof(entry), &entry_len, &ewhy) != 0)
 			die("Boot####: %s", ewhy);
 		if (var_read(name, EFI_GLOBAL_GUID, &cur, &cl, &attrs) == 0) {
@@ -893,8 +962,8 @@ static int cmd_install(void)
 			writes--;
 			break;
 		case PA_WRITE_ENTRY:
-			snprintf(what, sizeof(what), "%s \"" ENTRY_DESC "\" HD(%u,GPT,%s)/%s", name,
-			         e.hd.part, e.partuuid, PLAN_LOADER_EFI_PATH);
+			snprintf(what, sizeof(what), "%s \"%s\" HD(%u,GPT,%s)/%s", name,
+			         be_loader_desc[0], e.hd.part, e.partuuid, PLAN_LOADER_EFI_PATH);
 			say("set", what);
 			if (!opt.dry_run)
 				var_write(name, EFI_GLOBAL_GUID, entry, entry_len);
@@ -960,7 +1029,7 @@ static void esp_slot_read(const struct loader *l, int s, struct esp_slot *es)
 			continue;
 		}
 		if (r)
-			die("%s: %s", p, strerror(-r));
+			die("%s: %s%s", p, strerror(-r), io_hint(r));
 		es->u.has[f] = true;
 		es->u.size[f] = es->len[f];
 	}
@@ -1048,26 +1117,25 @@ static int cmd_update(const char *dir)
 	char nwhy[256];
 	int r;
 
-	/* The loader's own A/B update (issue 8) is another command, not
-	 * built yet: never let --loader look as if it had been used. */
-	if (opt.loader_given)
-		die("update: --loader is not an option of update DIR (the loader's update is not "
-		    "built yet); nothing was written");
+	const char *lpath;
+	long in_use_entry;
+
 	if (opt.slot_dir[0] || opt.slot_dir[1] || opt.take_fallback)
 		die("update: --slot-a, --slot-b and --take-fallback are install's options; update "
 		    "takes one slot folder");
-	/* 1. Everything checked before anything is written: the loader on
-	 * the ESP and its keys, the new slot as that loader would check it,
-	 * and the two slots there with the loader's record of them. */
+	/* 1. Everything checked before anything is written: the loader in
+	 * use and its keys, the new slot as that loader would check it, and
+	 * the two slots there with the loader's record of them. */
 	find_esp(&e);
 	if (!opt.no_variables)
 		need_efivars();
-	r = slurp(esp_abs(PLAN_LOADER_PATH), LOADER_CAP, &l.bytes, &l.len);
+	lpath = be_loader_file[loader_in_use(&e, !opt.no_variables, &in_use_entry)];
+	r = slurp(esp_abs(lpath), LOADER_CAP, &l.bytes, &l.len);
 	if (r)
-		die("%s: %s; update needs an installed loader (spinectl install)",
-		    esp_abs(PLAN_LOADER_PATH), r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+		die("%s: %s; update needs an installed loader (spinectl install)", esp_abs(lpath),
+		    r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
 	if (loader_keys(l.bytes, l.len, l.keys, &l.nkeys, &why) != 0)
-		die("%s: not a spineboot.efi with a key table: %s", esp_abs(PLAN_LOADER_PATH), why);
+		die("%s: not a spineboot.efi with a key table: %s", esp_abs(lpath), why);
 	ops = host_ops(&hc, &l);
 	if (!slot_check(&ops, &hc, 0, dir, &nw, nwhy, sizeof(nwhy)))
 		die("update: %s: the loader would refuse it: %s; nothing was written", dir, nwhy);
@@ -1156,6 +1224,224 @@ static int cmd_update(const char *dir)
 	return 0;
 }
 
+/* ---- update --loader ------------------------------------------------------------ */
+
+/* BootNext's number, or -1 when it is not set (or not two bytes). */
+static long boot_next(void)
+{
+	uint8_t *raw;
+	size_t len;
+	uint32_t attrs;
+	long v = -1;
+
+	if (var_read("BootNext", EFI_GLOBAL_GUID, &raw, &len, &attrs) == 0) {
+		if (len == 2)
+			v = raw[0] | raw[1] << 8;
+		free(raw);
+	}
+	return v;
+}
+
+static uint64_t round_cluster(uint64_t n, uint32_t cluster)
+{
+	return cluster ? (n + cluster - 1) / cluster * cluster : n;
+}
+
+/*
+ * The loader's own A/B update (docs/install.md, "update --loader"): two
+ * loader files, the one in use never written. The new loader goes into the
+ * other file, gets its own Boot#### outside BootOrder and is started once
+ * through BootNext; bay0 promotes it in BootOrder only after that boot is
+ * marked good (bay0/bootvar.c). Run again once it is in use, the same
+ * command updates the fallback path, when that is ours, and nothing else.
+ */
+static int cmd_update_loader(const char *file)
+{
+	struct loader nl, cl = {0};
+	struct esp_slot es[2];
+	struct esp e = {0};
+	uint16_t order[ORDER_MAX], neworder[ORDER_MAX];
+	uint8_t entry[1024], *cur = NULL, *fb = NULL;
+	size_t entry_len = 0, norder, nnew, fb_len = 0, done = 0, cl_len;
+	long in_entry, tnum, free_num, next;
+	bool entry_same = false, file_same;
+	const char *ewhy;
+	char name[9], what[512];
+	uint32_t attrs;
+	int u, t, r, verify = 0;
+
+	if (opt.no_variables)
+		die("update --loader: the new loader is started once through BootNext, a variable; "
+		    "it cannot work with --no-variables; nothing was written");
+	if (opt.slot_dir[0] || opt.slot_dir[1] || opt.take_fallback)
+		die("update --loader: --slot-a, --slot-b and --take-fallback are install's "
+		    "options; nothing was written");
+	/* 1. Everything checked before anything is written. */
+	find_esp(&e);
+	need_efivars();
+	loader_load(file, &nl);
+	u = loader_in_use(&e, true, &in_entry);
+	if (in_entry < 0)
+		die("update --loader: no Alpine Spine entry in BootOrder, so no loader is in use "
+		    "to "
+		    "fall back to (spinectl install writes one); nothing was written");
+	t = 1 - u;
+	r = slurp(esp_abs(be_loader_file[u]), LOADER_CAP, &cl.bytes, &cl_len);
+	if (r)
+		die("%s: %s (the loader Boot%04lX starts); nothing was written",
+		    esp_abs(be_loader_file[u]), strerror(-r), in_entry);
+	cl.len = cl_len;
+	printf("loader in use: %s (Boot%04lX)\n", esp_abs(be_loader_file[u]), in_entry);
+	/* The new loader must boot a slot: one that verifies under its keys. */
+	for (int s = 0; s < 2; s++) {
+		esp_slot_read(&nl, s, &es[s]);
+		printf("under the new loader, ");
+		esp_slot_say(s, &es[s]);
+		verify += es[s].u.verifies;
+	}
+	if (!verify)
+		die("update --loader: %s: the new loader would boot neither slot (slot a: %s; slot "
+		    "b: %s); nothing was written",
+		    file, es[0].why, es[1].why);
+
+	if (same_bytes(cl.bytes, cl.len, nl.bytes, nl.len)) {
+		/* The new loader is in use: what is left is the fallback path
+		 * (last, and only when it is ours or absent) and a BootNext to
+		 * the other file that no longer means anything. */
+		enum plan_fallback fs = fallback_state(&nl, &fb, &fb_len);
+
+		printf("the loader in use holds %s\n", file);
+		next = boot_next();
+		tnum = find_entry_path(&e, be_loader_efi[t], &free_num);
+		if (next >= 0 && next == tnum) {
+			snprintf(what, sizeof(what), "BootNext (Boot%04lX, the other loader)",
+			         next);
+			say("delete", what);
+			if (!opt.dry_run)
+				var_delete("BootNext", EFI_GLOBAL_GUID);
+			done++;
+		}
+		if (fs == PFB_FOREIGN) {
+			printf("note: %s belongs to another loader and stays\n",
+			       esp_abs(PLAN_FALLBACK_PATH));
+		} else if (fs != PFB_OURS_SAME) {
+			if (round_cluster(nl.len, e.cluster) > e.free_bytes)
+				die("%s: not enough space on the ESP: %llu bytes needed, %llu "
+				    "free; "
+				    "nothing more was written",
+				    e.path, (unsigned long long)round_cluster(nl.len, e.cluster),
+				    (unsigned long long)e.free_bytes);
+			snprintf(what, sizeof(what), "%s (%zu bytes, the loader in use)",
+			         esp_abs(PLAN_FALLBACK_PATH), nl.len);
+			say("write", what);
+			if (!opt.dry_run) {
+				write_durable(PLAN_FALLBACK_PATH, nl.bytes, nl.len);
+				test_stop(++done);
+			} else {
+				done++;
+			}
+		}
+		if (!done)
+			printf("updated already: the loader in use and the fallback path hold %s\n",
+			       file);
+		goto out;
+	}
+
+	/* The other file, its entry, BootNext: each skipped when it already
+	 * says what it should. */
+	file_same = compare_file(be_loader_file[t], nl.bytes, nl.len) == PS_SAME;
+	if (!file_same && round_cluster(nl.len, e.cluster) > e.free_bytes)
+		die("%s: not enough space on the ESP: %llu bytes needed, %llu free; nothing "
+		    "was written",
+		    e.path, (unsigned long long)round_cluster(nl.len, e.cluster),
+		    (unsigned long long)e.free_bytes);
+	tnum = find_entry_path(&e, be_loader_efi[t], &free_num);
+	if (tnum < 0)
+		tnum = free_num;
+	if (tnum < 0)
+		die("no free Boot#### number; nothing was written");
+	snprintf(name, sizeof(name), "Boot%04X", (unsigned)tnum & 0xffffu);
+	if (lo_encode(LO_ACTIVE, be_loader_desc[t], &e.hd, be_loader_efi[t], entry, sizeof(entry),
+	              &entry_len, &ewhy) != 0)
+		die("Boot####: %s", ewhy);
+	if (var_read(name, EFI_GLOBAL_GUID, &cur, &cl_len, &attrs) == 0) {
+		entry_same = cl_len == entry_len && memcmp(cur, entry, cl_len) == 0 &&
+		             attrs == VAR_ATTRS;
+		free(cur);
+	}
+	norder = order_read(order);
+	nnew = lo_order_remove(order, norder, (uint16_t)tnum, neworder, ORDER_MAX);
+	next = boot_next();
+	printf("new loader (%s) goes into %s\n", file, esp_abs(be_loader_file[t]));
+
+	/* 2. In this order: the entry the new loader will have leaves
+	 * BootOrder (the trial is a boot outside BootOrder, and the firmware
+	 * must never fall through to a file being written); the file; its
+	 * entry; BootNext, last, the one write that makes the firmware start
+	 * it, once. */
+	if (nnew != norder) {
+		snprintf(what, sizeof(what), "BootOrder without %s (%zu entries)", name, nnew);
+		say("set", what);
+		if (!opt.dry_run) {
+			order_write(neworder, nnew);
+			test_stop(done + 1);
+		}
+		done++;
+	}
+	if (!file_same) {
+		snprintf(what, sizeof(what), "%s (%zu bytes)", esp_abs(be_loader_file[t]), nl.len);
+		say("write", what);
+		if (!opt.dry_run) {
+			write_durable(be_loader_file[t], nl.bytes, nl.len);
+			test_stop(done + 1);
+		}
+		done++;
+	}
+	if (!entry_same) {
+		snprintf(what, sizeof(what), "%s \"%s\" HD(%u,GPT,%s)/%s, not in BootOrder", name,
+		         be_loader_desc[t], e.hd.part, e.partuuid, be_loader_efi[t]);
+		say("set", what);
+		if (!opt.dry_run) {
+			var_write(name, EFI_GLOBAL_GUID, entry, entry_len);
+			test_stop(done + 1);
+		}
+		done++;
+	}
+	if (next != tnum) {
+		uint8_t nb[2] = {(uint8_t)(tnum & 0xff), (uint8_t)(tnum >> 8)};
+
+		snprintf(what, sizeof(what), "BootNext to %s", name);
+		say("set", what);
+		if (!opt.dry_run) {
+			var_write("BootNext", EFI_GLOBAL_GUID, nb, 2);
+			test_stop(done + 1);
+		}
+		done++;
+	}
+	if (!done)
+		printf("nothing to do: %s starts %s at the next boot\n", name, file);
+	if (!opt.dry_run)
+		printf("reboot: the firmware starts %s once (BootNext); bay0 puts %s first in "
+		       "BootOrder once that boot is marked good; then run this command again to "
+		       "update the fallback path\n",
+		       esp_abs(be_loader_file[t]), name);
+out:
+	for (int s = 0; s < 2; s++) {
+		if (es[s].u.verifies) {
+			struct host_ctx hc = {{0}};
+			struct spine_ops ops = host_ops(&hc, &nl);
+
+			spine_slot_release(&ops, &es[s].sp);
+		}
+		for (int f = 0; f < PF_N; f++)
+			free(es[s].raw[f]);
+	}
+	free(nl.bytes);
+	free(cl.bytes);
+	free(fb);
+	return 0;
+}
+
 /* ---- remove -------------------------------------------------------------------- */
 
 static void rmdir_if_empty(const char *rel)
@@ -1186,15 +1472,24 @@ static int cmd_remove(void)
 		char name[9];
 
 		need_efivars();
-		num = find_entry(&e, &free_num);
-		if (num >= 0) {
+		n = order_read(order);
+		for (int k = 0; k < BE_LOADERS; k++) {
+			num = find_entry_path(&e, be_loader_efi[k], &free_num);
+			if (num < 0)
+				continue;
 			snprintf(name, sizeof(name), "Boot%04X", (unsigned)num & 0xffffu);
-			n = order_read(order);
 			m = lo_order_remove(order, n, (uint16_t)num, neworder, ORDER_MAX);
 			if (m != n) {
 				say("set", "BootOrder without our entry");
 				if (!opt.dry_run)
 					order_write(neworder, m);
+				memcpy(order, neworder, 2 * m);
+				n = m;
+			}
+			if (boot_next() == num) {
+				say("delete", "BootNext");
+				if (!opt.dry_run)
+					var_delete("BootNext", EFI_GLOBAL_GUID);
 			}
 			say("delete", name);
 			if (!opt.dry_run)
@@ -1259,10 +1554,12 @@ static int cmd_remove(void)
 		rmdir_if_empty(s ? "spine/b" : "spine/a");
 	}
 	rmdir_if_empty("spine");
-	if (access(esp_abs(PLAN_LOADER_PATH), F_OK) == 0) {
-		say("delete", esp_abs(PLAN_LOADER_PATH));
+	for (int k = 0; k < BE_LOADERS; k++) {
+		if (access(esp_abs(be_loader_file[k]), F_OK) != 0)
+			continue;
+		say("delete", esp_abs(be_loader_file[k]));
 		if (!opt.dry_run)
-			delete_durable(PLAN_LOADER_PATH);
+			delete_durable(be_loader_file[k]);
 	}
 	rmdir_if_empty("EFI/spine");
 	free(fb);
@@ -1373,13 +1670,23 @@ static int cmd_status(void)
 	size_t fb_len = 0;
 	enum plan_fallback fbs;
 
+	long in_entry = -1, other_entry = -1, next = -1;
+	int u = 0;
+	bool other;
+
 	find_esp(&e);
-	have_loader = slurp(esp_abs(PLAN_LOADER_PATH), LOADER_CAP, &l.bytes, &l.len) == 0 &&
+	vars = !opt.no_variables && access(opt.efivars, F_OK) == 0;
+	if (vars) {
+		u = loader_in_use(&e, true, &in_entry);
+		other_entry = find_entry_path(&e, be_loader_efi[1 - u], &free_num);
+		next = boot_next();
+	}
+	other = access(esp_abs(be_loader_file[1 - u]), F_OK) == 0;
+	have_loader = slurp(esp_abs(be_loader_file[u]), LOADER_CAP, &l.bytes, &l.len) == 0 &&
 	              loader_keys(l.bytes, l.len, l.keys, &l.nkeys, &why) == 0;
 	for (int s = 0; s < 2; s++)
 		slot_status(&l, have_loader, s, &ss[s]);
 	fbs = fallback_state(have_loader ? &l : NULL, &fb, &fb_len);
-	vars = !opt.no_variables && access(opt.efivars, F_OK) == 0;
 	if (vars) {
 		uint8_t *raw;
 		size_t len;
@@ -1409,15 +1716,21 @@ static int cmd_status(void)
 			printf("\"%c\"", slot);
 		else
 			printf("null");
-		printf(", \"loader\": {\"present\": %s, \"keys\": [",
-		       have_loader ? "true" : "false");
+		printf(", \"loader\": {\"present\": %s, \"path\": \"%s\", \"keys\": [",
+		       have_loader ? "true" : "false", be_loader_file[u]);
 		for (size_t k = 0; k < l.nkeys; k++) {
 			printf("%s\"", k ? ", " : "");
 			for (int j = 0; j < 8; j++)
 				printf("%02x", l.keys[k].keynum[j]);
 			printf("\"");
 		}
-		printf("]}, \"fallback\": \"%s\", \"slots\": {", fbn[fbs]);
+		printf("]}, \"other_loader\": ");
+		if (other)
+			printf("{\"path\": \"%s\", \"boot_next\": %s}", be_loader_file[1 - u],
+			       other_entry >= 0 && next == other_entry ? "true" : "false");
+		else
+			printf("null");
+		printf(", \"fallback\": \"%s\", \"slots\": {", fbn[fbs]);
 		for (int s = 0; s < 2; s++) {
 			printf("%s\"%c\": {\"present\": %s, \"version\": %u, \"verifies\": %s, ",
 			       s ? ", " : "", 'a' + s, ss[s].present ? "true" : "false",
@@ -1447,7 +1760,7 @@ static int cmd_status(void)
 		printf("ESP: %s (%s, partition %u, %s)\n", e.path, e.device, e.hd.part, e.partuuid);
 		printf("booted slot: %s\n", slot == 'a' ? "a" : slot == 'b' ? "b" : "unknown");
 		if (have_loader) {
-			printf("loader: %s, trusts key", esp_abs(PLAN_LOADER_PATH));
+			printf("loader: %s, trusts key", esp_abs(be_loader_file[u]));
 			for (size_t k = 0; k < l.nkeys; k++) {
 				printf("%s", k ? ", " : " ");
 				for (int j = 0; j < 8; j++)
@@ -1456,6 +1769,15 @@ static int cmd_status(void)
 			printf("\n");
 		} else {
 			printf("loader: not installed\n");
+		}
+		if (other) {
+			printf("other loader: %s", esp_abs(be_loader_file[1 - u]));
+			if (other_entry >= 0)
+				printf(", Boot%04lX%s", other_entry,
+				       next == other_entry
+				               ? ", starts once at the next boot (BootNext)"
+				               : "");
+			printf("\n");
 		}
 		printf("fallback %s: %s\n", PLAN_FALLBACK_PATH, fbn[fbs]);
 		for (int s = 0; s < 2; s++) {
@@ -1574,14 +1896,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
-	/* update takes the slot folder; every other command nothing. */
-	if (optind + 1 + (strcmp(cmd, "update") == 0) != argc) {
+	/* update takes the slot folder (or --loader FILE); every other
+	 * command nothing. */
+	if (optind + 1 + (strcmp(cmd, "update") == 0 && !opt.loader_given) != argc) {
 		fputs(USAGE, stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "install") == 0)
 		return cmd_install();
+	if (strcmp(cmd, "update") == 0 && opt.loader_given)
+		return cmd_update_loader(opt.loader);
 	if (strcmp(cmd, "update") == 0)
 		return cmd_update(argv[optind + 1]);
 	if (strcmp(cmd, "status") == 0)
