@@ -78,6 +78,8 @@ TEST_PERSONAS := escape probe execok brief bomb hog spin xa xb badsig
 TEST_PERSONAS += netown netthief netghost wifiown
 # docs/umbilical.md: a source that offers files, a receiver that pulls them.
 TEST_PERSONAS += usrc urcv
+# ... and a source of links, a FIFO and an oversized file, and its asker.
+TEST_PERSONAS += uodd upick
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)

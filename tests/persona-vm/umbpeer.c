@@ -4,16 +4,24 @@
  *	umbpeer pull	asks bay0 for them on its channel (fd 0), one case at a time,
  *			checks what arrived in /persist/inbox, then floods the channel
  *			with a thousand requests and prints a fake prompt
+ *	umbpeer odd-offer  an outbox of things that are not files to give:
+ *			a symbolic link out of the outbox and one inside it, a FIFO, a
+ *			sparse file over the cap; tries mknod (refused: no CAP_MKNOD)
+ *	umbpeer odd-pull   asks for each of them (again while bay0 says the
+ *			console is busy or the rate is spent); each must be refused for
+ *			what it is, before any prompt
  *
  * bay0's console decides; the harness plays the person there (umb-keys.sh):
  * Y for accept-me.bin, n for deny-me.txt, nothing for wait-me.txt. */
 #include "pvm.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #define BIG (3u << 20) /* 3 MiB */
@@ -178,12 +186,90 @@ static int pull(void)
 	return 0;
 }
 
+/* The cap of the test Spine (spine.conf's default, 64 MiB) and one MiB more,
+ * as a hole: the size alone must be refused, before a byte is copied. */
+#define OVER_CAP ((off_t)65 << 20)
+
+static int odd_offer(void)
+{
+	int ok = mkdir("/persist/outbox", 0700) == 0 || errno == EEXIST, fd;
+
+	ok = ok && symlink("/persist/secret", "/persist/outbox/link-out") == 0 &&
+	     put("/persist/secret", 100, 0600) == 0 &&
+	     put("/persist/outbox/real0.txt", 100, 0644) == 0 &&
+	     symlink("real0.txt", "/persist/outbox/link-in") == 0 &&
+	     mkfifo("/persist/outbox/fifo", 0600) == 0;
+	fd = ok ? open("/persist/outbox/huge", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+	ok = fd >= 0 && ftruncate(fd, OVER_CAP) == 0 && close(fd) == 0;
+	pvm_report("umb-odd-offered", ok,
+	           "link-out -> /persist/secret, link-in -> real0.txt, fifo, huge (%lld bytes, "
+	           "sparse): %s",
+	           (long long)OVER_CAP, ok ? "in outbox" : strerror(errno));
+	/* A device node to offer: the persona cannot even make one. */
+	{
+		int r = mknod("/persist/outbox/dev", S_IFCHR | 0600, makedev(1, 3));
+		int e = errno;
+
+		pvm_report("umb-odd-mknod", r < 0 && e == EPERM,
+		           "mknod of a character device in the outbox: %s",
+		           r < 0 ? strerror(e) : "it worked");
+	}
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* One case, asked until bay0 answers about the file itself: a persona that
+ * finds the console busy with another request, or is over its rate, asks
+ * again later, as a real one would (for at most two minutes). */
+static void expect_retry(const char *item, const char *req, const char *want)
+{
+	char ans[512];
+	long long t0 = now_ms();
+	int tries = 0;
+
+	for (;;) {
+		bool rate;
+
+		ask(req, ans, sizeof(ans));
+		tries++;
+		rate = !strncmp(ans, "refused: rate limit", 19);
+		if ((!rate && strncmp(ans, "refused: busy", 13)) || now_ms() - t0 > 120000)
+			break;
+		sleep(rate ? 5 : 2);
+	}
+	pvm_report(item, !strncmp(ans, want, strlen(want)), "'%s' -> '%s' (%d request(s))", req,
+	           ans, tries);
+}
+
+static int odd_pull(void)
+{
+	struct stat st;
+
+	sleep(6);
+	expect_retry("umb-odd-link-out", "pull uodd link-out", "refused: a symbolic link");
+	expect_retry("umb-odd-link-in", "pull uodd link-in", "refused: a symbolic link");
+	expect_retry("umb-odd-fifo", "pull uodd fifo", "refused: a FIFO, not a regular file");
+	expect_retry("umb-odd-huge", "pull uodd huge",
+	             "refused: 68157440 bytes, over the cap of 67108864");
+	pvm_report("umb-odd-nothing",
+	           stat("/persist/inbox", &st) < 0 || (S_ISDIR(st.st_mode) && st.st_nlink == 2),
+	           "the inbox is absent or holds no file");
+	for (;;)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "offer"))
 		return offer();
 	if (argc == 2 && !strcmp(argv[1], "pull"))
 		return pull();
+	if (argc == 2 && !strcmp(argv[1], "odd-offer"))
+		return odd_offer();
+	if (argc == 2 && !strcmp(argv[1], "odd-pull"))
+		return odd_pull();
 	pvm_line("umbpeer: want offer|pull");
 	return 2;
 }

@@ -111,6 +111,26 @@ else
 	fail "fake prompt: $fake relayed line(s), $forged forged, ignored-key line '${ign:-none}', inbox '$inbox'"
 fi
 
+# What is not a file to give (uodd's outbox, asked for by upick, again while
+# the console was busy): each refused for what it is, before any prompt,
+# logged with both names; nothing delivered.
+for c in "link-out:a symbolic link" "link-in:a symbolic link" "fifo:a FIFO, not a regular file" \
+	"huge:68157440 bytes, over the cap of 67108864"; do
+	n=${c%%:*} want=${c#*:}
+	l=$(grep -aE "^bay0: umbilical: request [0-9]+: upick asks for '$n' from uodd: refused: " "$p" |
+		grep -aF -- ": refused: $want" | head -n 1)
+	id=$(sed -nE 's/^bay0: umbilical: request ([0-9]+): .*/\1/p' <<<"$l")
+	prompt=$(grep -acE "^bay0: umbilical: ---- transfer request ${id:-x} ----" "$p")
+	if [ -n "$l" ] && [ "$prompt" = 0 ]; then
+		pass "refused before any prompt: '${l#bay0: umbilical: }'"
+	else
+		fail "$n from uodd: want a refusal '$want' and no prompt; got '${l:-no line}', $prompt prompt(s)"
+	fi
+done
+odd_in=$(debugfs -R 'ls /upick/inbox' "$fs" 2>/dev/null | tr -s ' \n' ' ' | grep -oE '(link-out|link-in|fifo|huge|dev)' | sort -u | tr '\n' ' ')
+[ -z "$odd_in" ] && pass "upick's inbox holds none of them after the reboot" ||
+	fail "upick's inbox holds: $odd_in"
+
 # Nothing left in bay0's staging folder after the reboot.
 left=$(debugfs -R 'ls -p /transfer' "$fs" 2>/dev/null | awk -F/ '$6 != "" && $6 != "." && $6 != ".." { print $6 }' | tr '\n' ' ')
 if [ -z "$left" ] && debugfs -R 'stat /transfer' "$fs" 2>/dev/null | grep -q 'Type: directory'; then
