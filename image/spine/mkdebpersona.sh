@@ -72,8 +72,9 @@ for c in apt-cache apt-get dpkg-deb; do
 done
 
 # A fresh Debian (a CI container) may have no apt lists yet: fetch them once.
-if ! apt-cache show --no-all-versions "$1" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-	echo "mkdebpersona: $1 is not in the apt lists: apt-get update" >&2
+lists=$(apt-config shell d Dir::State::lists/d | sed -nE "s/^d='(.*)'\$/\1/p")
+if ! compgen -G "${lists:-/var/lib/apt/lists/}*_Packages*" >/dev/null && [ "$(id -u)" = 0 ]; then
+	echo "mkdebpersona: no apt lists in ${lists:-/var/lib/apt/lists/}: apt-get update" >&2
 	apt-get update -q >/dev/null || die "apt-get update failed"
 fi
 

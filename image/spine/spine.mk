@@ -55,12 +55,11 @@ ESCAPE_PROBE ?= $(B)/tests/persona/persona-probe
 # own loopback. One image and passport, copied into each Spine's folder.
 DEB_CACHE ?= $(B)/debcache
 PY_PKGS   ?= python3-minimal
-$(SP)/deb/py.passport: image/spine/personas/py.pp image/spine/personas/py.py image/spine/mkdebpersona.sh \
+$(SP)/deb/py.erofs $(SP)/deb/py.passport &: image/spine/personas/py.pp image/spine/personas/py.py image/spine/mkdebpersona.sh \
 		image/spine/mkpersona.sh $(PASSPORT_DEPS) | deps
-	image/spine/mkdebpersona.sh -o $(SP)/deb/py.erofs -c $(DEB_CACHE) -t $< -P $@ \
+	image/spine/mkdebpersona.sh -o $(SP)/deb/py.erofs -c $(DEB_CACHE) -t $< -P $(SP)/deb/py.passport \
 		-e '/usr/bin/python3 -I /etc/persona/py.py' -f image/spine/personas/py.py:/etc/persona/py.py \
 		-x dpkg -s $(PERSONA_SEC) -p $(PERSONA_PUB) $(PY_PKGS)
-$(SP)/deb/py.erofs: $(SP)/deb/py.passport
 $(SP)/default/py.erofs $(SP)/test/py.erofs: $(SP)/deb/py.erofs
 	@mkdir -p $(@D)
 	cp $< $@
@@ -68,6 +67,12 @@ $(SP)/default/py.passport $(SP)/test/py.passport: $(SP)/deb/py.passport
 	@mkdir -p $(@D)
 	cp $< $@
 DEB_INV = $(1)/py.erofs $(1)/py.passport
+# tests/host/debpersona.sh: the builder offline from a copy of that cache
+# (libc6's closure), reproducible, a changed cached .deb refused.
+CHECKS += check-host-debpersona
+.PHONY: check-host-debpersona
+check-host-debpersona: $(SP)/deb/py.passport
+	tests/host/debpersona.sh $(DEB_CACHE)
 
 # --- the default Spine
 $(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/personas/*.sh) | deps

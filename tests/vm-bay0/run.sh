@@ -23,8 +23,8 @@
 #     The VM has one NIC (virtio, -netdev user,restrict=on: nothing leaves
 #     it), which the netown persona owns, and two mac80211_hwsim radios, of
 #     which wifiown owns the first; both run twice (tests/vm-bay0/net-checks.sh).
-#     Verity personas, one good and six tampered, are graded by
-#     tests/vm-bay0/verity-checks.sh.
+#     Verity personas, one good and six tampered, and py (python3-minimal
+#     from Debian's packages) are graded by tests/vm-bay0/verity-checks.sh.
 #  2. The watchdog Spine (build/esp/spine-starve.img): a test build of bay0
 #     stops feeding the watchdog; the machine must reset without bay0's
 #     help, and the /persist disk must then look unclean (the control that
@@ -134,7 +134,7 @@ all_reported() {
 		grep -qE "pvm: $i: (ok|FAIL)" "$log" || return 1
 	done
 	grep -q 'pvm: fsprobe-done' "$log" && grep -q 'pvm: fsprobe-exec-right-done' "$log" &&
-		grep -q 'info: failures' "$log" || return 1
+		grep -q 'info: failures' "$log" && grep -q 'bay0: \[py\] py: served ' "$log" || return 1
 	# Both device owners ran twice (test-relaunch) and gave their device back twice.
 	[ "$(grep -cE 'bay0: persona netown: network device eth0 returned' "$log")" -ge 2 ] &&
 		[ "$(grep -cE 'bay0: persona wifiown: network device wlan0 returned' "$log")" -ge 2 ] &&
