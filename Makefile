@@ -74,10 +74,17 @@ all: | deps
 all-targets: $(ALL_TARGETS)
 
 # Runs every check even when one fails, then prints the totals and fails if
-# any check failed (tests/run-checks.sh).
+# any check failed (tests/run-checks.sh). CHECK_JOBS checks run at once; a
+# heavy one (it keeps both cores busy by itself) runs alone. Heavy and long
+# ones start first, so that the short ones fill the gaps at the end.
+CHECK_JOBS ?= 2
+CHECKS_HEAVY := check-vm-boot check-vm-bay0
+CHECKS_LONG := check-vm-update check-vm-spinectl check-vm-keys check-vm-tpm
+CHECKS_ORDERED = $(filter $(CHECKS_HEAVY),$(CHECKS)) $(filter $(CHECKS_LONG),$(CHECKS)) \
+	$(filter-out $(CHECKS_HEAVY) $(CHECKS_LONG),$(CHECKS))
 check: | deps
 	@$(MAKE) --no-print-directory all-targets
-	@tests/run-checks.sh $(CHECKS)
+	@CHECK_HEAVY="$(CHECKS_HEAVY)" tests/run-checks.sh -j $(CHECK_JOBS) $(CHECKS_ORDERED)
 
 bench: | deps
 	@$(MAKE) --no-print-directory all-targets

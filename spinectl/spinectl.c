@@ -5,6 +5,7 @@
  *   spinectl [--esp-path DIR] [--efivars DIR] [--dry-run] COMMAND ...
  *   install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]
  *           [--take-fallback]
+ *   update DIR [--no-variables]
  *   status [--json]
  *   remove [--no-variables]
  *
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@
 #include "loadopt.h"
 #include "plan.h"
 #include "slot.h"
+#include "update_plan.h"
 
 #define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define SPINE_GUID "46adc6b9-827e-40ec-be2a-a69f042b8f50"
@@ -49,6 +52,7 @@
 	"usage: spinectl [--esp-path DIR] [--efivars DIR] [--dry-run] COMMAND\n"                   \
 	"  install --slot-a DIR [--slot-b DIR] [--loader FILE] [--no-variables]\n"                 \
 	"          [--take-fallback]\n"                                                            \
+	"  update DIR [--no-variables]\n"                                                          \
 	"  status [--json] [--cmdline FILE]\n"                                                     \
 	"  remove [--no-variables]\n"
 
@@ -58,7 +62,7 @@ static struct {
 	const char *loader;
 	const char *slot_dir[2];
 	const char *cmdline;
-	bool dry_run, json, no_variables, take_fallback;
+	bool dry_run, json, no_variables, take_fallback, loader_given;
 } opt = {
         .efivars = "/sys/firmware/efi/efivars",
         .loader = "/usr/lib/spine/spineboot.efi",
@@ -917,6 +921,241 @@ static int cmd_install(void)
 	return 0;
 }
 
+/* ---- update -------------------------------------------------------------------- */
+
+/* A slot on the ESP as update sees it: the loader's verdict on it, the state
+ * the loader keeps for this install of it, and its files' bytes. */
+struct esp_slot {
+	struct upd_slot u;
+	struct spine_slot sp; /* the verified bytes, when u.verifies */
+	uint8_t *raw[PF_N];   /* the files as they are, NULL when absent */
+	size_t len[PF_N];
+	bool has_state;
+	struct spine_state st;
+	char why[192];
+};
+
+static size_t file_cap(int f)
+{
+	return f == PF_SIG ? SPINE_CAP_SIG : spine_file_cap((enum spine_file)f);
+}
+
+static void esp_slot_read(const struct loader *l, int s, struct esp_slot *es)
+{
+	struct host_ctx hc = {{0}};
+	struct spine_ops ops = host_ops(&hc, l);
+	char dir[8192];
+
+	memset(es, 0, sizeof(*es));
+	for (int f = 0; f < PF_N; f++) {
+		const char *p = esp_abs(plan_slot_path(s, (enum plan_file)f));
+		int r = slurp(p, file_cap(f), &es->raw[f], &es->len[f]);
+
+		if (r == -ENOENT)
+			continue;
+		if (r == -EFBIG) { /* larger than the loader reads: not the same as anything */
+			es->raw[f] = NULL;
+			es->u.has[f] = true;
+			es->u.size[f] = file_cap(f) + 1;
+			continue;
+		}
+		if (r)
+			die("%s: %s", p, strerror(-r));
+		es->u.has[f] = true;
+		es->u.size[f] = es->len[f];
+	}
+	es->u.present = es->raw[PF_SIG] != NULL;
+	if (!es->u.present) {
+		snprintf(es->why, sizeof(es->why), "SHA512.sig: missing");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/spine/%c", esp_root, 'a' + s);
+	es->u.verifies = slot_check(&ops, &hc, s, dir, &es->sp, es->why, sizeof(es->why));
+	if (es->u.verifies)
+		es->u.version = es->sp.version;
+	if (!opt.no_variables) {
+		uint8_t id[SPINE_STATE_DIGEST_LEN], *raw;
+		char var[SPINE_STATE_NAME_LEN];
+		size_t len;
+		uint32_t attrs;
+		int r;
+
+		spine_manifest_id(es->raw[PF_SIG], es->len[PF_SIG], id);
+		spine_state_name((char)('a' + s), id, var);
+		r = var_read(var, SPINE_GUID, &raw, &len, &attrs);
+		if (r == 0) {
+			es->has_state =
+			        spine_state_decode(raw, len, attrs, &es->st) == SPINE_STATE_OK;
+			free(raw);
+		} else if (r != -ENOENT) {
+			die("%s: %s", var, strerror(-r));
+		}
+		/* Good for this very SHA512.sig, as the loader's verdict
+		 * "boot good" reads it. */
+		es->u.good = es->has_state && es->st.good &&
+		             memcmp(es->st.manifest, id, SPINE_STATE_DIGEST_LEN) == 0;
+	}
+}
+
+static bool same_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	return a && b && al == bl && memcmp(a, b, al) == 0;
+}
+
+static void esp_slot_say(int s, const struct esp_slot *es)
+{
+	printf("slot %c: ", 'a' + s);
+	if (!es->u.present)
+		printf("no slot (%s)\n", es->why);
+	else if (!es->u.verifies)
+		printf("refused by the loader: %s\n", es->why);
+	else
+		printf("version %u, %s\n", es->u.version,
+		       es->u.good         ? "good"
+		       : es->has_state    ? "not good"
+		       : opt.no_variables ? "state not read (--no-variables)"
+		                          : "not booted yet");
+}
+
+/*
+ * SPINECTL_TEST_STOP_AFTER=N, a test hook (docs/install.md, "Tests"): after
+ * the N-th action is on the disk, sync and stop this process, so that the
+ * power-cut test kills the machine at a chosen point of the update.
+ */
+static void test_stop(size_t done)
+{
+	const char *v = getenv("SPINECTL_TEST_STOP_AFTER");
+
+	if (!v || strtoul(v, NULL, 10) != done)
+		return;
+	sync();
+	fprintf(stderr, "spinectl: test hook: stopped after action %zu\n", done);
+	for (;;)
+		raise(SIGSTOP);
+}
+
+static int cmd_update(const char *dir)
+{
+	struct upd_in in = {0};
+	struct upd_plan p;
+	struct esp_slot cur[2];
+	struct spine_slot nw;
+	struct host_ctx hc = {{0}};
+	struct spine_ops ops;
+	struct loader l = {0};
+	struct esp e = {0};
+	const char *why = "";
+	char nwhy[256];
+	int r;
+
+	/* The loader's own A/B update (issue 8) is another command, not
+	 * built yet: never let --loader look as if it had been used. */
+	if (opt.loader_given)
+		die("update: --loader is not an option of update DIR (the loader's update is not "
+		    "built yet); nothing was written");
+	if (opt.slot_dir[0] || opt.slot_dir[1] || opt.take_fallback)
+		die("update: --slot-a, --slot-b and --take-fallback are install's options; update "
+		    "takes one slot folder");
+	/* 1. Everything checked before anything is written: the loader on
+	 * the ESP and its keys, the new slot as that loader would check it,
+	 * and the two slots there with the loader's record of them. */
+	find_esp(&e);
+	if (!opt.no_variables)
+		need_efivars();
+	r = slurp(esp_abs(PLAN_LOADER_PATH), LOADER_CAP, &l.bytes, &l.len);
+	if (r)
+		die("%s: %s; update needs an installed loader (spinectl install)",
+		    esp_abs(PLAN_LOADER_PATH), r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+	if (loader_keys(l.bytes, l.len, l.keys, &l.nkeys, &why) != 0)
+		die("%s: not a spineboot.efi with a key table: %s", esp_abs(PLAN_LOADER_PATH), why);
+	ops = host_ops(&hc, &l);
+	if (!slot_check(&ops, &hc, 0, dir, &nw, nwhy, sizeof(nwhy)))
+		die("update: %s: the loader would refuse it: %s; nothing was written", dir, nwhy);
+	for (int s = 0; s < 2; s++) {
+		esp_slot_read(&l, s, &cur[s]);
+		esp_slot_say(s, &cur[s]);
+	}
+	printf("new slot (%s): version %u\n", dir, nw.version);
+	in.a = cur[0].u;
+	in.b = cur[1].u;
+	in.new_version = nw.version;
+	in.cluster = e.cluster;
+	for (int f = 0; f < PF_N; f++) {
+		size_t len;
+		const uint8_t *b = src_bytes(PSRC_SLOT_A + f, &l, &nw, &len);
+
+		in.new_size[f] = len;
+		in.a_is_new[f] = same_bytes(cur[0].raw[f], cur[0].len[f], b, len);
+		in.b_is_a[f] =
+		        same_bytes(cur[1].raw[f], cur[1].len[f], cur[0].raw[f], cur[0].len[f]);
+	}
+	upd_plan(&in, &p);
+	switch (p.result) {
+	case UPD_OK:
+		break;
+	case UPD_NOTHING:
+		printf("updated already: slot a holds this slot\n");
+		return 0;
+	case UPD_DOWNGRADE:
+		die("update: %s: version %u is below the good version %u; nothing was written", dir,
+		    nw.version, p.good_version);
+	case UPD_NO_FALLBACK:
+		die("update: %s (slot b: %s); nothing was written", upd_result_str(p.result),
+		    cur[1].u.present && !cur[1].u.verifies ? cur[1].why
+		    : cur[1].u.present                     ? "verifies"
+		                                           : "absent");
+	}
+	if (p.bytes > e.free_bytes)
+		die("%s: not enough space on the ESP: %llu bytes needed, %llu free; nothing "
+		    "was written",
+		    e.path, (unsigned long long)p.bytes, (unsigned long long)e.free_bytes);
+	if (!p.copy_b)
+		printf("slot b stays as it is: %s\n",
+		       cur[0].u.good ? "it holds slot a's files already"
+		                     : "slot a is not marked good, slot b is the fallback");
+
+	/* 2. The plan, in its order: B, then A, each SHA512.sig first and
+	 * last (docs/install.md, "update"). */
+	for (size_t i = 0; i < p.n; i++) {
+		const struct upd_action *a = &p.act[i];
+		const char *rel = plan_slot_path(a->slot, a->file);
+		const uint8_t *b;
+		size_t len;
+		char what[8300];
+
+		if (a->kind == UA_DELETE) {
+			say("delete", esp_abs(rel));
+			if (!opt.dry_run)
+				delete_durable(rel);
+		} else {
+			if (a->src == UPD_SRC_A)
+				b = src_bytes(PSRC_SLOT_A + (int)a->file, &l, &cur[0].sp, &len);
+			else
+				b = src_bytes(PSRC_SLOT_A + (int)a->file, &l, &nw, &len);
+			snprintf(what, sizeof(what), "%s (%zu bytes, %s)", esp_abs(rel), len,
+			         a->src == UPD_SRC_A ? "slot a's" : "the new slot's");
+			say("write", what);
+			if (!opt.dry_run)
+				write_durable(rel, b, len);
+		}
+		if (!opt.dry_run)
+			test_stop(i + 1);
+	}
+	if (!opt.dry_run)
+		printf("updated %s: slot a version %u boots next, with fresh tries; slot b version "
+		       "%u is the fallback\n",
+		       e.path, nw.version, p.copy_b ? cur[0].u.version : cur[1].u.version);
+	spine_slot_release(&ops, &nw);
+	for (int s = 0; s < 2; s++) {
+		if (cur[s].u.verifies)
+			spine_slot_release(&ops, &cur[s].sp);
+		for (int f = 0; f < PF_N; f++)
+			free(cur[s].raw[f]);
+	}
+	free(l.bytes);
+	return 0;
+}
+
 /* ---- remove -------------------------------------------------------------------- */
 
 static void rmdir_if_empty(const char *rel)
@@ -1308,6 +1547,7 @@ int main(int argc, char **argv)
 			break;
 		case O_LOADER:
 			opt.loader = optarg;
+			opt.loader_given = true;
 			break;
 		case O_NOVARS:
 			opt.no_variables = true;
@@ -1329,14 +1569,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		fputs(USAGE, stderr);
 		return 2;
 	}
 	cmd = argv[optind];
+	/* update takes the slot folder; every other command nothing. */
+	if (optind + 1 + (strcmp(cmd, "update") == 0) != argc) {
+		fputs(USAGE, stderr);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "install") == 0)
 		return cmd_install();
+	if (strcmp(cmd, "update") == 0)
+		return cmd_update(argv[optind + 1]);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status();
 	if (strcmp(cmd, "remove") == 0)

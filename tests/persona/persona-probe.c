@@ -482,6 +482,29 @@ static void expect_killed(const char *item, void (*fn)(void))
 	       st);
 }
 
+/* As expect_killed, for int 0x80. Some kernels have no int 0x80 gate at all
+ * (IA32 emulation off, or a hypervisor that takes the vector): the
+ * instruction then faults with SIGSEGV before any syscall entry, so there is
+ * no i386 table for the filter to guard and nothing to test. That is a skip,
+ * never a pass; every other outcome is judged as above. */
+static void expect_killed_int80(const char *item, void (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		skip(item, "int 0x80 faults with SIGSEGV: this kernel has no i386 syscall entry");
+	else
+		result(item,
+		       WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS ? NULL : "status %#x (not SIGSYS)",
+		       st);
+}
+
 static void x32_unshare(void)
 {
 	syscall(0x40000000 | SYS_unshare, CLONE_NEWUSER);
@@ -506,8 +529,8 @@ static void check_abi(void)
 {
 	expect_killed("x32 unshare (nr|0x40000000) killed", x32_unshare);
 	expect_killed("x32 getpid (nr|0x40000000) killed", x32_getpid);
-	expect_killed("int 0x80 unshare killed", i386_unshare);
-	expect_killed("int 0x80 getpid killed", i386_getpid);
+	expect_killed_int80("int 0x80 unshare killed", i386_unshare);
+	expect_killed_int80("int 0x80 getpid killed", i386_getpid);
 }
 
 static void check_denied(void)

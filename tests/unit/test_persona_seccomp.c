@@ -119,6 +119,8 @@ static int x32(void)
 }
 static int int80(void)
 {
+	/* ASan's SIGSEGV handler would turn a missing gate into exit(1). */
+	signal(SIGSEGV, SIG_DFL);
 	long r;
 	__asm__ volatile("int $0x80" : "=a"(r) : "0"(20L) : "memory");
 	return 0;
@@ -130,8 +132,27 @@ Test(seccomp, x32_killed)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x", st);
 }
 
+/* Runs fn in a child with no filter; returns its wait status. */
+static int unfiltered(int (*fn)(void))
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(fn());
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
 Test(seccomp, i386_int80_killed)
 {
+	/* Where int 0x80 faults even without a filter (IA32 emulation off, or
+	 * a hypervisor that takes the vector), there is no i386 table to guard:
+	 * a skip, not a pass. The VM tests run it on Debian's kernel. */
+	int raw = unfiltered(int80);
+	if (WIFSIGNALED(raw) && WTERMSIG(raw) == SIGSEGV)
+		cr_skip_test(
+		        "int 0x80 faults with SIGSEGV even unfiltered: no i386 syscall entry here");
 	int st = filtered(int80);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x", st);
 }
