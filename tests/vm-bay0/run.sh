@@ -138,7 +138,12 @@ all_reported() {
 	# Both device owners ran twice (test-relaunch) and gave their device back twice.
 	[ "$(grep -cE 'bay0: persona netown: network device eth0 returned' "$log")" -ge 2 ] &&
 		[ "$(grep -cE 'bay0: persona wifiown: network device wlan0 returned' "$log")" -ge 2 ] &&
-		[ -e "$umb_done" ] # the Umbilical's key driver has let go of the monitor
+		[ -e "$umb_done" ] || return 1 # the Umbilical's key driver has let go of the monitor
+	# Through spineboot, the probation's end too: ctrl-alt-del before it
+	# would cut it short (a direct boot has no slot to mark).
+	case $boot1 in
+	esp:*) grep -qE 'bay0: slot a marked good|bay0: slot: not healthy' "$log" || return 1 ;;
+	esac
 }
 
 # ---------------------------------------------------------------- boot 1
@@ -319,7 +324,7 @@ fi
 case $boot1 in
 esp:*)
 	if grep -aqE '^bay0: slot a marked good \(healthy for 5 s\)' "$p1" && grep -aqE '^spineboot: booting slot a ' "$p1"; then
-		pass "spineboot booted slot a and bay0 marked it good once xa and brief had run 5 s"
+		pass "spineboot booted slot a and bay0 marked it good once py had run 5 s"
 	else
 		fail "slot a: $(grep -aE '^spineboot: |^bay0: slot' "$p1" | tr '\n' ';')"
 	fi
