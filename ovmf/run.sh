@@ -20,7 +20,8 @@
 #   --until ERE      stop the VM as soon as a serial line matches
 #   --cad-on ERE     press ctrl-alt-del (QEMU monitor sendkey) once, at the
 #                    first serial line that matches: the guest's init decides
-#                    what happens next (bay0: orderly shutdown, then reboot)
+#                    what happens next (bay0: orderly shutdown, then reboot).
+#                    Given more than once: once every ERE has matched a line
 #   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
 #   --tpm-state DIR  swtpm's state folder, kept by the caller (made when
 #                    absent), so that one TPM, its persistent objects and
@@ -57,7 +58,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-disk='' timeout=120 max_boots=6 until='' cad_on='' tpm='' watchdog=0 persist='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cad_on=() tpm='' watchdog=0 persist='' live=0 secboot=0
 extra=()
 
 die() {
@@ -76,7 +77,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--max-boots) max_boots=$2 && shift ;;
 	--until) until=$2 && shift ;;
-	--cad-on) cad_on=$2 && shift ;;
+	--cad-on) cad_on+=("$2") && shift ;;
 	--tpm) tpm='tpm-tis' ;;
 	--tpm-crb) tpm='tpm-crb' ;;
 	--tpm-state) tpm_state=$2 && shift ;;
@@ -164,7 +165,7 @@ fi
 [ "$watchdog" = 0 ] || args+=(-device i6300esb -action watchdog=reset)
 # The monitor on a pair of FIFOs (QEMU's pipe chardev: <path>.in, <path>.out),
 # so that the reader can press keys without a socket client.
-if [ -n "$cad_on" ]; then
+if [ ${#cad_on[@]} -gt 0 ]; then
 	mkfifo "$work/mon.in" "$work/mon.out"
 	args+=(-chardev "pipe,id=mon,path=$work/mon" -mon chardev=mon,mode=readline)
 fi
@@ -194,6 +195,18 @@ now_us() {
 # The serial reader: stamps each line, stores it, echoes it with --live, and
 # stops the VM at the first --until match.
 mkfifo "$work/serial"
+# cad_seen LINE: true once every --cad-on ERE has matched this or an earlier
+# line (the reader's own subshell keeps cad_hit).
+cad_hit=()
+cad_seen() {
+	local plain i all=1
+	plain=$(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$1")
+	for i in "${!cad_on[@]}"; do
+		[ -n "${cad_hit[i]:-}" ] || ! [[ $plain =~ ${cad_on[i]} ]] || cad_hit[i]=1
+		[ -n "${cad_hit[i]:-}" ] || all=
+	done
+	[ -n "$all" ]
+}
 reader() {
 	local line us stamped
 	while IFS= read -r line || [ -n "$line" ]; do
@@ -210,8 +223,7 @@ reader() {
 			: >"$work/crashed"
 			kill "$qpid" 2>/dev/null || true
 		fi
-		if [ -n "$cad_on" ] && [ ! -e "$work/cad" ] &&
-			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $cad_on ]]; then
+		if [ ${#cad_on[@]} -gt 0 ] && [ ! -e "$work/cad" ] && cad_seen "$line"; then
 			: >"$work/cad"
 			printf 'sendkey ctrl-alt-delete\n' >"$work/mon.in"
 			printf '[%4d.%03d] ovmf: ctrl-alt-del pressed\n' $((us / 1000000)) $((us % 1000000 / 1000)) |
@@ -231,7 +243,7 @@ qpid=$!
 reader <"$work/serial" &
 rpid=$!
 # Drain the monitor's replies so that QEMU never blocks on a full pipe.
-[ -z "$cad_on" ] || { cat "$work/mon.out" >/dev/null 2>&1 & }
+[ ${#cad_on[@]} -eq 0 ] || { cat "$work/mon.out" >/dev/null 2>&1 & }
 
 end=
 boots=1

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds one persona image: a read-only erofs file system holding Debian's
-# busybox-static (with its applet links) and any extra files.
+# busybox-static (with its applet links) and any extra files, over a tree
+# of unpacked packages with -r (mkdebpersona.sh).
 #
-#   mkpersona.sh -o OUT [-V] [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]...
+#   mkpersona.sh -o OUT [-V] [-z ALG] [-b BUSYBOX] [-r DIR] [-f SRC:DST]... [-S SRC:DST]...
 #
 #   -V          a verity image (docs/passport.md, "Verity images"): the erofs
 #               (4096-byte blocks) with its dm-verity hash tree appended in
@@ -11,7 +12,12 @@
 #               mkpassport.sh pins ("size N", "data-blocks N", "hash-offset
 #               N", "salt HEX", "root HEX"). The salt is the SHA-256 of the
 #               erofs, so the same inputs give the same bytes.
+#   -z ALG      compress the erofs with ALG, lz4 or lz4hc (the kernel's
+#               erofs reads those; it has no LZMA)
 #   -b BUSYBOX  static busybox (default /bin/busybox from busybox-static)
+#   -r DIR      a tree copied into the image first (symlinks kept; busybox
+#               makes no applet link where the tree has a file): the
+#               unpacked packages of mkdebpersona.sh
 #   -f SRC:DST  an extra file at absolute path DST inside the image (mode
 #               kept, setuid and setgid bits dropped)
 #   -S SRC:DST  the same, installed setuid root (04755): for test images
@@ -30,19 +36,22 @@ die() {
 	exit 1
 }
 
-out= busybox=/bin/busybox verity=
+out= busybox=/bin/busybox verity= tree= zip=
 files=() suid=()
-while getopts o:Vb:f:S: opt; do
+while getopts o:Vz:b:r:f:S: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	V) verity=1 ;;
+	z) zip=$OPTARG ;;
 	b) busybox=$OPTARG ;;
+	r) tree=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	S) suid+=("$OPTARG") ;;
-	*) die "usage: mkpersona.sh -o OUT [-V] [-b BUSYBOX] [-f SRC:DST]... [-S SRC:DST]..." ;;
+	*) die "usage: mkpersona.sh -o OUT [-V] [-z ALG] [-b BUSYBOX] [-r DIR] [-f SRC:DST]... [-S SRC:DST]..." ;;
 	esac
 done
 [ -n "$out" ] || die "need -o"
+case $zip in '' | lz4 | lz4hc) ;; *) die "-z $zip: lz4 or lz4hc" ;; esac
 [ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
 kind=$(file -b "$busybox")
 [[ $kind == *'statically linked'* ]] || die "$busybox is not static"
@@ -52,13 +61,19 @@ stage=$(mktemp -d "$out.stage.XXXXXX")
 trap 'rm -rf "$stage" "$out.tmp" "$out.verity.tmp"' EXIT
 # mktemp -d makes the stage 0700: the root must be 0755 for the persona uid.
 chmod 0755 "$stage"
+if [ -n "$tree" ]; then
+	[ -d "$tree" ] || die "no directory $tree"
+	cp -a "$tree/." "$stage/"
+	chmod 0755 "$stage"
+fi
 mkdir -p "$stage"/{bin,dev,proc,tmp,run,persist,etc}
+[ ! -e "$stage/bin/busybox" ] && [ ! -L "$stage/bin/busybox" ] || die "$tree has its own /bin/busybox"
 install -m 0755 "$busybox" "$stage/bin/busybox"
 for a in $("$busybox" --list); do
-	[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
+	[ "$a" = busybox ] || [ -e "$stage/bin/$a" ] || [ -L "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
 done
-printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
-printf 'root:x:0:\n' >"$stage/etc/group"
+[ -e "$stage/etc/passwd" ] || printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
+[ -e "$stage/etc/group" ] || printf 'root:x:0:\n' >"$stage/etc/group"
 for f in "${files[@]}"; do
 	src=${f%%:*} dst=${f#*:}
 	case $dst in
@@ -78,7 +93,7 @@ for f in "${suid[@]}"; do
 	[ -f "$src" ] || die "no file $src"
 	install -D -m 04755 "$src" "$stage$dst"
 done
-mkfs.erofs --quiet -T0 --all-root -U 00000000-0000-0000-0000-000000000000 \
+mkfs.erofs --quiet ${zip:+-z$zip} -T0 --all-root -U 00000000-0000-0000-0000-000000000000 \
 	"$out.tmp" "$stage" >/dev/null
 chmod 0644 "$out.tmp"
 if [ -n "$verity" ]; then

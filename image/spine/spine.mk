@@ -8,8 +8,13 @@
 #   build/slots/spine-test-{a,b}/, build/esp/spine-test.img
 #   build/slots/spine-starve-a/, build/esp/spine-starve.img
 #   build/spine/persist.img  a fresh /persist disk (GPT "persist", ext4)
+#   build/spine/deb/       py: a verity persona of Debian's python3-minimal,
+#                          in both the default and the test Spine
+#   build/debcache/        the .debs it is built from (a second build is offline)
 
 DEPS_PKGS += busybox-static erofs-utils cryptsetup-bin fdisk e2fsprogs qemu-system-x86 ovmf python3
+# mkdebpersona.sh: apt-cache, apt-get download, dpkg-deb.
+DEPS_PKGS += apt dpkg
 
 SP := $(B)/spine
 # bay0's release and test builds (bay0/bay0.mk sets BAY0, BAY0_TEST). The
@@ -44,6 +49,31 @@ $(B)/persona-vm/%: tests/persona-vm/%.c tests/persona-vm/pvm.h | deps
 # bay0/persona.mk): static, prints "escape: <item>: ok|FAIL|skip <detail>".
 ESCAPE_PROBE ?= $(B)/tests/persona/persona-probe
 
+# --- personas from Debian packages (image/spine/mkdebpersona.sh; docs/passport.md,
+# "Personas from Debian packages"). py: python3-minimal and its closure
+# (dpkg left out: only maintainer scripts use it), serving and querying its
+# own loopback. One image and passport, copied into each Spine's folder.
+DEB_CACHE ?= $(B)/debcache
+PY_PKGS   ?= python3-minimal
+$(SP)/deb/py.erofs $(SP)/deb/py.passport &: image/spine/personas/py.pp image/spine/personas/py.py image/spine/mkdebpersona.sh \
+		image/spine/mkpersona.sh $(PASSPORT_DEPS) | deps
+	image/spine/mkdebpersona.sh -o $(SP)/deb/py.erofs -c $(DEB_CACHE) -t $< -P $(SP)/deb/py.passport \
+		-e '/usr/bin/python3 -I /etc/persona/py.py' -f image/spine/personas/py.py:/etc/persona/py.py \
+		-x dpkg -s $(PERSONA_SEC) -p $(PERSONA_PUB) $(PY_PKGS)
+$(SP)/default/py.erofs $(SP)/test/py.erofs: $(SP)/deb/py.erofs
+	@mkdir -p $(@D)
+	cp $< $@
+$(SP)/default/py.passport $(SP)/test/py.passport: $(SP)/deb/py.passport
+	@mkdir -p $(@D)
+	cp $< $@
+DEB_INV = $(1)/py.erofs $(1)/py.passport
+# tests/host/debpersona.sh: the builder offline from a copy of that cache
+# (libc6's closure), reproducible, a changed cached .deb refused.
+CHECKS += check-host-debpersona
+.PHONY: check-host-debpersona
+check-host-debpersona: $(SP)/deb/py.passport
+	tests/host/debpersona.sh $(DEB_CACHE)
+
 # --- the default Spine
 $(SP)/default/persona.erofs: image/spine/mkpersona.sh $(wildcard image/spine/personas/*.sh) | deps
 	image/spine/mkpersona.sh -o $@ $(foreach s,web work vault,-f image/spine/personas/$(s).sh:/etc/persona/$(s).sh)
@@ -57,7 +87,7 @@ $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default
 	cat $^ >$@
 
 SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
-	$(SP)/default/web.passport $(SP)/default/work.passport
+	$(SP)/default/web.passport $(SP)/default/work.passport $(call DEB_INV,$(SP)/default)
 $(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_DEFAULT_INV:%=-I %)
@@ -137,7 +167,7 @@ $(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
 	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport \
 	$(SP)/test/vgood.erofs $(VERITY_BAD:%=$(SP)/test/%.erofs) \
-	$(VERITY_PERSONAS:%=$(SP)/test/%.passport)
+	$(VERITY_PERSONAS:%=$(SP)/test/%.passport) $(call DEB_INV,$(SP)/test)
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)
@@ -194,8 +224,8 @@ spine: $(SPINE_ESPS) $(SP)/persist.img
 
 # `make boot`: build everything, then boot the whole chain (OVMF ->
 # spineboot -> slot A -> bay0 -> web, work, vault) with the watchdog, a TPM
-# (swtpm) and a fresh /persist. Once web (the slowest to settle) is idle, the harness
-# presses ctrl-alt-del: bay0 purges the personas, unmounts /persist and
+# (swtpm) and a fresh /persist. Once web (the slowest to settle) is idle and py
+# has queried its own server, the harness presses ctrl-alt-del: bay0 purges the personas, unmounts /persist and
 # reboots, and that reset ends the run (ovmf: end=resets boots=1).
 .PHONY: boot
 boot: | deps
@@ -206,9 +236,11 @@ boot-spine: $(B)/esp/spine.img $(SP)/persist.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
 	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --tpm --persist $(SP)/persist-boot.img \
 		--live --timeout 300 --log $(B)/spine/boot.log --max-boots 1 \
-		--cad-on '^bay0: \[web\] web: serving nothing' -- -smp $(SPINE_VM_CPUS) || [ $$? = 2 ]
+		--cad-on '^bay0: \[web\] web: serving nothing' --cad-on '^bay0: \[py\] py: served ' -- -smp $(SPINE_VM_CPUS) || [ $$? = 2 ]
 	@grep -q '^\[ *[0-9.]*\] bay0: persist unmounted' $(B)/spine/boot.log && \
 		echo "boot: bay0 shut down in order (/persist unmounted) and reset the machine"
+	@sed -nE 's/^\[ *[0-9.]*\] bay0: \[py\] (py: served .*)$$/boot: \1/p' $(B)/spine/boot.log | grep . || \
+		echo "boot: py (python3-minimal from Debian) printed no 'served' line before the shutdown"
 
 # VM_BAY0_BOOT=esp (default): the whole chain, OVMF -> spineboot -> slot A.
 # VM_BAY0_BOOT=slot: the same slot folders booted directly by OVMF (no

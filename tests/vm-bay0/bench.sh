@@ -4,7 +4,7 @@
 #
 #   tests/vm-bay0/bench.sh (--esp IMG | --slot DIR) --persist IMG [--cpus N] [--runs N]
 #
-# The figure is bay0's own: "personas started: 3 of 3 at T ms (bay0 started
+# The figure is bay0's own: "personas started: 4 of 4 at T ms (bay0 started
 # at S ms)", both CLOCK_MONOTONIC in the guest, logged once the last entry
 # has been exec'd inside its namespaces and cgroup; T - S. Beside it, the
 # same span from the harness's host stamps of "bay0: starting:" and the last
@@ -59,9 +59,9 @@ for i in $(seq "$runs"); do
 	bash "$harness" "${boot[@]}" --watchdog --tpm --persist "$out/bench-persist.img" --timeout 180 \
 		--log "$log" --until '^bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
 	t0=$(ms_of "$log" '\] bay0: starting: ')
-	guest=$(sed -nE 's/.*\] bay0: personas started: 3 of 3 at ([0-9]+) ms \(bay0 started at ([0-9]+) ms\).*/\1 \2/p' "$log" | head -n 1)
+	guest=$(sed -nE 's/.*\] bay0: personas started: 4 of 4 at ([0-9]+) ms \(bay0 started at ([0-9]+) ms\).*/\1 \2/p' "$log" | head -n 1)
 	t_end=0 missing=
-	for p in web work vault; do
+	for p in py web work vault; do
 		t=$(ms_of "$log" "\\] bay0: persona $p started pid ")
 		if [ -z "$t" ]; then
 			missing+=" $p"
@@ -80,7 +80,7 @@ for i in $(seq "$runs"); do
 		exit 1
 	fi
 	span=$((g_end - g_start))
-	echo "bench-spine: run $i: kernel start -> bay0 start $g_start ms (guest clock); bay0 start -> web, work, vault running $span ms (guest clock), $((t_end - t0)) ms (host stamps); TPM work in it $tms ms ($truns spine-tpm runs), ratio TPM/span $(awk -v a="$tms" -v b="$span" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
+	echo "bench-spine: run $i: kernel start -> bay0 start $g_start ms (guest clock); bay0 start -> py, web, work, vault running $span ms (guest clock), $((t_end - t0)) ms (host stamps); TPM work in it $tms ms ($truns spine-tpm runs), ratio TPM/span $(awk -v a="$tms" -v b="$span" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
 	results+=($span)
 	tpm_results+=($tms)
 done

@@ -15,6 +15,11 @@
 #           root hash or salt in a validly re-signed passport: refused
 #           before launch (the mount's first read fails), or like vdata
 #   vshort, vlong   one block off the pinned size: refused before launch
+#   py      Debian's python3-minimal (image/spine/mkdebpersona.sh) runs
+#           dynamically linked from its verity image, contained (its uid,
+#           no_new_privs, seccomp), serves on its own loopback and reads its
+#           answer back; the table bay0 made live verifies on the host; its
+#           purge releases everything
 #
 # and after the shutdown purge no device-mapper device and no loop device on
 # an inventory file is left. One PASS/FAIL line per case; the exit status
@@ -88,6 +93,38 @@ for n in vshort vlong; do
 		fail "$n: $(line "^bay0: persona [^ ]*${n}[^ ]* (refused|started)")"
 	fi
 done
+
+# py: a dynamically linked program from Debian's archive, in containment.
+# Its uid is the derived one (docs/passport.md): 100000 + FNV-1a("py") mod 65536.
+uid=$(python3 -c 'h = 2166136261
+for b in b"py": h = ((h ^ b) * 16777619) & 0xffffffff
+print(100000 + h % 65536)')
+who=$(line '^bay0: \[py\] py: python 3\.[0-9.]+ \(/usr/bin/python3\) on ')
+srv=$(line "^bay0: \\[py\\] py: served 127\\.0\\.0\\.1:[0-9]+ and read back 'pong ping'; serving$")
+libs=${who#* on } libs=${libs%%;*}
+if grep -aqE '^bay0: persona py started pid [0-9]+' "$p" && [ -n "$srv" ] &&
+	[[ " $libs " == *' ld-linux-x86-64.so.2 '* && " $libs " == *' libc.so.6 '* ]] &&
+	[[ $who == *"; uid $uid, NoNewPrivs 1, Seccomp 2" ]]; then
+	pass "py: Debian's python3 ran dynamically linked ($libs) as its uid $uid under no_new_privs and seccomp, and ${srv#*py: }"
+else
+	fail "py: start $(line '^bay0: persona [^ ]*py[^ ]* (refused|started)'), '${who:-no python line}', '${srv:-no served line}'"
+fi
+live=$(sed -nE 's/^bay0: persona py: verity device spine-py-[0-9]+, live table: (.*)$/\1/p' "$p" | head -n 1)
+read -r _ _ _ dbs hbs blocks hstart alg root salt rest <<<"$live"
+if [ -n "$live" ] && [ -z "${rest:-}" ] && [ "$dbs" = 4096 ] && [ "$alg" = sha256 ] &&
+	veritysetup verify --no-superblock --format=1 --hash=sha256 --data-block-size=4096 \
+		--hash-block-size=4096 --data-blocks="$blocks" --hash-offset=$((hstart * 4096)) \
+		--salt="$salt" "$dir/py.erofs" "$dir/py.erofs" "$root" >/dev/null 2>&1; then
+	pass "py's live verity table passes veritysetup verify on the host's py.erofs ($blocks data blocks)"
+else
+	fail "py's live table '${live:-not logged}' is not one veritysetup verify accepts"
+fi
+td=$(line '^bay0: persona py: image unmounted, verity device spine-py-[0-9]+ removed, loop[0-9]+ released$')
+if [ -n "$td" ]; then
+	pass "py purged at shutdown: ${td#bay0: persona py: }"
+else
+	fail "py teardown: $(line '^bay0: persona py (purged|: )')"
+fi
 
 # After the shutdown purge: nothing of any verity persona left.
 left=$(line '^bay0: personas purged: [0-9]+ device-mapper device\(s\), [0-9]+ loop device\(s\) on inventory files left$')
