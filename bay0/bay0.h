@@ -22,6 +22,8 @@
 #define BAY0_STAGE_DIR "/run/bay0/root"
 #define BAY0_PERSONA_KEYS_MAX 4 /* old and new during a rotation, and room */
 #define BAY0_PERSIST "/persist"
+/* The inventory partition's mount point (spine.conf "inventory"). */
+#define BAY0_INVENTORY_DISK "/inventory/disk"
 #define BAY0_CGROUP "/sys/fs/cgroup"
 #define BAY0_EFIVARS "/sys/firmware/efi/efivars"
 
@@ -88,6 +90,7 @@ struct bay0 {
 	bool test_build;
 	bool cgroup_v2; /* cgroup2 with memory, pids, cpu, cpuset */
 	bool persist_mounted;
+	bool inventory_mounted;
 	bool shutting_down;
 	char slot;          /* 'a', 'b', or 0 if unknown */
 	long long start_ms; /* CLOCK_MONOTONIC: about ms since the kernel began */
@@ -123,6 +126,13 @@ int harden_sysctls(const struct bay0 *b, const char *procsys);
 int persist_mount(struct bay0 *b);
 int persist_subtree(const char *name, unsigned uid, unsigned gid);
 int persist_unmount(struct bay0 *b);
+/* The one block device whose GPT name (by_label: ext4 label) is label:
+ * its /sys/class/block name in dev; -ENOENT none, -EEXIST more than one. */
+int blockdev_find(const char *label, bool by_label, char *dev, size_t cap);
+
+/* inventory.c */
+int inventory_mount(struct bay0 *b);
+void inventory_unmount(struct bay0 *b);
 /* keys.c */
 int keys_load(struct bay0 *b);
 /* watchdog.c */

@@ -4,7 +4,7 @@ include bay0/network.mk
 
 # The PID 1 part: everything in bay0/ that persona.mk does not build.
 BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0/modules.c \
-	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/watchdog.c bay0/power.c \
+	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/inventory.c bay0/watchdog.c bay0/power.c \
 	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c bay0/health.c bay0/measure.c
 BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c bay0/bootvar.c
 # spinectl's load-option decoder and its judgement of boot entries, shared

@@ -208,6 +208,13 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 		} else {
 			return fail(err, errlen, "persist: <label> [optional] | off");
 		}
+	} else if (!strcmp(k, "inventory")) {
+		if (nw == 2 && !strcmp(w[1], "off"))
+			c->inventory_label[0] = '\0';
+		else if (nw == 2 && label_ok(w[1]))
+			strcpy(c->inventory_label, w[1]);
+		else
+			return fail(err, errlen, "inventory: <gpt partition name> | off");
 	} else if (!strcmp(k, "memory-pressure-purge")) {
 		unsigned stall, window;
 		if (nw == 2 && !strcmp(w[1], "off")) {

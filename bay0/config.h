@@ -35,6 +35,9 @@ struct spine_conf {
 	enum conf_power on_signal;              /* SIGTERM; SIGINT (ctrl-alt-del) always reboots */
 	char persist_label[CONF_LABEL_MAX + 1]; /* "" = no /persist */
 	bool persist_required;                  /* not found = fatal */
+	/* GPT name of the inventory partition, mounted at BAY0_INVENTORY_DISK
+	 * ("" = none, the default). Not found = its personas are refused. */
+	char inventory_label[CONF_LABEL_MAX + 1];
 	/* PSI: purge a persona whose tasks all stall on memory for psi_stall_ms
 	 * within psi_window_ms (0 = off). */
 	unsigned psi_stall_ms, psi_window_ms;

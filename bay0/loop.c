@@ -510,6 +510,12 @@ static int start_one(struct bay0 *b, size_t slot, const char *path)
 	e = passport_load(dfd, base, b->keys, b->nkeys, &pp, err, sizeof(err));
 	if (e)
 		goto refused;
+	if (!passport_file_matches(base, pp.name)) {
+		snprintf(err, sizeof(err), "%s holds the passport of persona %s, not %s.passport",
+		         base, pp.name, pp.name);
+		e = -EINVAL;
+		goto refused;
+	}
 	for (size_t i = 0; i < CONF_MAX_PERSONAS; i++) {
 		const struct running *o = &b->personas[i];
 		if (!o->used)

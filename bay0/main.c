@@ -69,9 +69,11 @@ static void read_config(struct bay0 *b)
 	free(text);
 	if (r)
 		power_fatal(b, BAY0_CONF_PATH ":%u: %s", line, err);
-	log_line("config: %zu modules, %zu personas, watchdog %us, persist '%s', on-fatal %s",
+	log_line("config: %zu modules, %zu personas, watchdog %us, persist '%s', inventory '%s', "
+	         "on-fatal %s",
 	         b->conf.nmodules, b->conf.npersonas, b->conf.watchdog_sec,
 	         b->conf.persist_label[0] ? b->conf.persist_label : "off",
+	         b->conf.inventory_label[0] ? b->conf.inventory_label : "off",
 	         b->conf.on_fatal == CONF_POWEROFF ? "poweroff" : "reboot");
 }
 
@@ -90,6 +92,14 @@ static void mount_persist(struct bay0 *b)
 		log_err(r, "persist: not mounted (optional)");
 	else
 		b->env.persist_root = BAY0_PERSIST;
+}
+
+/* Not found or not mountable: logged, and the personas spine.conf names
+ * there are refused at start like any passport that cannot be read. */
+static void mount_inventory(struct bay0 *b)
+{
+	if (b->conf.inventory_label[0])
+		(void)inventory_mount(b);
 }
 
 static void open_watchdog(struct bay0 *b)
@@ -207,6 +217,7 @@ int main(void)
 	step(&b, mount_seal_root(), "make the root read-only");
 	log_line("root read-only");
 	mount_persist(&b);
+	mount_inventory(&b);
 	open_watchdog(&b);
 	pin_core0(&b);
 	step(&b, keys_load(&b), "load the trusted persona keys");

@@ -113,6 +113,13 @@ int mount_pseudo(struct bay0 *b)
 		log_err(r, "mkdir " BAY0_PERSIST);
 		return r;
 	}
+	r = mkdir_exist_ok("/inventory", 0755);
+	if (!r)
+		r = mkdir_exist_ok(BAY0_INVENTORY_DISK, 0755);
+	if (r) {
+		log_err(r, "mkdir " BAY0_INVENTORY_DISK);
+		return r;
+	}
 	r = mkdir_exist_ok("/run/bay0", 0700);
 	if (!r)
 		r = mkdir_exist_ok(BAY0_STAGE_DIR, 0700);

@@ -644,6 +644,13 @@ int passport_verify_parse(const uint8_t *file, size_t len, const sv_pubkey *keys
 	return passport_parse((const char *)file + off, len - off, out, err, errlen);
 }
 
+bool passport_file_matches(const char *file, const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && !strncmp(file, name, n) && !strcmp(file + n, ".passport");
+}
+
 int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nkeys,
                   struct passport *out, char *err, size_t errlen)
 {

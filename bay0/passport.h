@@ -131,6 +131,12 @@ int passport_parse(const char *text, size_t len, struct passport *out, char *err
 int passport_load(int dirfd, const char *path, const sv_pubkey *keys, size_t nkeys,
                   struct passport *out, char *err, size_t errlen);
 
+/* A passport is kept as "<name>.passport", name being the persona it signs
+ * for: true when file (a base name) is that. bay0 refuses any other, so a
+ * valid passport copied over another persona's file on an unsigned
+ * inventory starts nobody (docs/passport.md, "File names"). */
+bool passport_file_matches(const char *file, const char *name);
+
 /* Verifies a whole signed passport held in memory (what passport_load does
  * after reading). */
 int passport_verify_parse(const uint8_t *file, size_t len, const sv_pubkey *keys, size_t nkeys,

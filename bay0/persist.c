@@ -85,7 +85,7 @@ static bool ext4_label_is(const char *devname, const char *label)
 }
 
 /* by_label: false = GPT name pass, true = ext4 label pass. */
-static int find_device(const char *label, bool by_label, char *dev, size_t cap)
+int blockdev_find(const char *label, bool by_label, char *dev, size_t cap)
 {
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *de;
@@ -116,7 +116,7 @@ static int find_device(const char *label, bool by_label, char *dev, size_t cap)
 				continue;
 		}
 		if (found++) {
-			log_line("persist: %s and %s both match '%s'", dev, de->d_name, label);
+			log_line("%s and %s both match '%s'", dev, de->d_name, label);
 			break;
 		}
 		if ((size_t)snprintf(dev, cap, "%s", de->d_name) >= cap) {
@@ -173,10 +173,10 @@ int persist_mount(struct bay0 *b)
 	const char *how = "gpt name";
 	int r, fd;
 
-	r = find_device(label, false, dev, sizeof(dev));
+	r = blockdev_find(label, false, dev, sizeof(dev));
 	if (r == -ENOENT) {
 		how = "ext4 label";
-		r = find_device(label, true, dev, sizeof(dev));
+		r = blockdev_find(label, true, dev, sizeof(dev));
 	}
 	if (r == -ENOENT) {
 		log_line("persist: no partition named '%s'", label);

@@ -86,6 +86,7 @@ void power_shutdown(struct bay0 *b, enum conf_power how, const char *why)
 		kill_the_rest(b);
 		sync();
 		(void)persist_unmount(b);
+		inventory_unmount(b);
 	} else {
 		log_line("shutdown: %s (during shutdown: going down now)", why);
 	}

@@ -29,6 +29,8 @@
 #                    thrown away at the end
 #   --watchdog       an i6300esb watchdog (its action: reset)
 #   --persist IMG    a second virtio disk, read-write (/persist)
+#   --inventory IMG  another virtio disk, read-write as a laptop's disk is
+#                    (bay0 makes its inventory partition read-only itself)
 #   --disk IMG       a whole disk (GPT), read-write, virtio, without a
 #                    bootindex: the firmware boots it as a laptop's internal
 #                    disk, through the store's Boot#### entries and BootOrder
@@ -58,7 +60,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-disk='' timeout=120 max_boots=6 until='' cad_on=() tpm='' watchdog=0 persist='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0
 extra=()
 
 die() {
@@ -83,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--tpm-state) tpm_state=$2 && shift ;;
 	--watchdog) watchdog=1 ;;
 	--persist) persist=$2 && shift ;;
+	--inventory) inventory=$2 && shift ;;
 	--disk) disk=$2 && shift ;;
 	--live) live=1 ;;
 	--secboot)
@@ -104,6 +107,7 @@ done
 [ -z "$kernel" ] || [ -f "$kernel" ] || die "no kernel $kernel"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "no initrd $initrd"
 [ -z "$persist" ] || [ -f "$persist" ] || die "no persist image $persist"
+[ -z "$inventory" ] || [ -f "$inventory" ] || die "no inventory image $inventory"
 [ -z "$tpm_state" ] || [ -n "$tpm" ] || die "--tpm-state needs --tpm or --tpm-crb"
 [ -z "$tpm_state" ] || [ ! -e "$tpm_state" ] || [ -d "$tpm_state" ] ||
 	die "--tpm-state $tpm_state is not a folder"
@@ -158,6 +162,10 @@ fi
 if [ -n "$persist" ]; then
 	args+=(-drive "if=none,id=persist,format=raw,file=$persist"
 		-device virtio-blk-pci,drive=persist,serial=persist)
+fi
+if [ -n "$inventory" ]; then
+	args+=(-drive "if=none,id=inventory,format=raw,file=$inventory"
+		-device virtio-blk-pci,drive=inventory,serial=inventory)
 fi
 if [ -n "$disk" ]; then
 	args+=(-drive "if=none,id=disk,format=raw,file=$disk" -device virtio-blk-pci,drive=disk)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes the /persist disk: a GPT disk image with one partition named
-# "persist" holding an empty ext4 file system. No root, no loop mounts:
+# "persist" holding an empty ext4 file system; with -n inventory -d DIR, an
+# inventory disk (docs/bay0.md, "The inventory partition"). No root, no loop mounts:
 # the file system is made in a file of its own (mkfs.ext4 -d fills it from a
 # folder when one is given) and copied into the partition's place.
 #
@@ -38,13 +39,17 @@ tmp=$(mktemp "$out.tmp.XXXXXX")
 fs=$(mktemp "$out.fs.XXXXXX")
 trap 'rm -f "$tmp" "$fs"' EXIT
 truncate -s "${mib}M" "$tmp"
-# Linux filesystem data type; a fixed disk and partition GUID keep builds
-# reproducible apart from ext4's own time stamps.
+# Linux filesystem data type; disk and partition GUIDs fixed for a name
+# (so that a persist and an inventory disk in one machine differ) keep
+# builds reproducible apart from ext4's own time stamps.
+[[ $name =~ ^[A-Za-z0-9_-]{1,36}$ ]] || die "bad partition name: $name"
+id=$(printf %s "$name" | sha256sum | cut -c1-8)
+[ "$name" != persist ] || id=53540000 # the GUIDs persist disks always had
 sfdisk --quiet --label gpt "$tmp" <<SFDISK
-label-id: 5350494E-4550-4552-5349-535400000001
-start=$start, size=$sectors, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=5350494E-4550-4552-5349-535400000002, name="$name"
+label-id: 5350494E-4550-4552-5349-${id}0001
+start=$start, size=$sectors, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=5350494E-4550-4552-5349-${id}0002, name="$name"
 SFDISK
-mkfs_args=(-q -F -t ext4 -L "$name" -U 5350494e-4550-4552-5349-535400000003 -E root_owner=0:0)
+mkfs_args=(-q -F -t ext4 -L "$name" -U "5350494e-4550-4552-5349-${id}0003" -E root_owner=0:0)
 [ -z "$dir" ] || mkfs_args+=(-d "$dir")
 mkfs.ext4 "${mkfs_args[@]}" "$fs" $((sectors / 2))k
 dd if="$fs" of="$tmp" bs=512 seek=$start conv=notrunc,sparse status=none

@@ -1,7 +1,10 @@
 # image/spine/: the bay0 Spine (initramfs, default personas, slots, ESP) and
 # its VM tests. How it fits together: docs/spine.md.
 #
-#   build/spine/default/   the default Spine: web, work, vault (make boot)
+#   build/spine/default/   the default Spine: web, work, vault, py (make boot),
+#                          all four on its inventory disk, inventory.img
+#   build/spine/test/inventory.img  the test Spine's inventory disk: the
+#                          verity personas and py
 #   build/spine/test/      the test Spine: test personas, two tampered ones
 #   build/spine/starve/    the watchdog Spine: a test bay0 that stops feeding
 #   build/slots/spine-{a,b}/, build/esp/spine.img        default, both slots
@@ -86,11 +89,23 @@ $(SP)/default/spine.conf: image/spine/conf/modules.conf image/spine/conf/default
 	@mkdir -p $(@D)
 	cat $^ >$@
 
+# An inventory disk (docs/bay0.md, "The inventory partition"): a GPT disk
+# whose one partition, named "inventory", holds these files in an ext4, root
+# owned, 0444. $(call inventory_disk,OUT,FILES)
+define inventory_disk
+$(1): $(2) image/spine/mkpersist.sh | deps
+	rm -rf $(1).d && mkdir -p $(1).d && cp $(2) $(1).d/ && chmod 0444 $(1).d/*
+	image/spine/mkpersist.sh -o $(1) -n inventory -d $(1).d \
+		-s $$$$(( $$$$(du -sm --apparent-size $(1).d | cut -f1) * 9 / 8 + 24 ))
+	rm -rf $(1).d
+endef
+
+# The default Spine carries no persona: all four are on its inventory disk.
 SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
 	$(SP)/default/web.passport $(SP)/default/work.passport $(call DEB_INV,$(SP)/default)
-$(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_DEFAULT_INV) $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
-		$(SPINE_DEFAULT_INV:%=-I %)
+$(eval $(call inventory_disk,$(SP)/default/inventory.img,$(SPINE_DEFAULT_INV)))
+$(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_TOOLS)
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR)
 
 # --- the test Spine: one image for every test persona; badimg's image is a
 # copy whose passport was signed over it before one byte was flipped, and
@@ -164,10 +179,16 @@ $(SP)/crash/spine.conf: image/spine/conf/modules.conf tests/vm-bay0/crash.conf
 	@mkdir -p $(@D)
 	cat $^ >$@
 
+# In the test Spine's initramfs: the test personas. On its inventory disk
+# (adversary B's: docs/containment.md): the verity personas, py, and vren,
+# vgood's valid passport under another file name, which must start nobody.
 SPINE_TEST_INV := $(SP)/test/pvm.erofs $(SP)/test/pvm-bad.erofs \
-	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport \
-	$(SP)/test/vgood.erofs $(VERITY_BAD:%=$(SP)/test/%.erofs) \
-	$(VERITY_PERSONAS:%=$(SP)/test/%.passport) $(call DEB_INV,$(SP)/test)
+	$(TEST_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/badimg.passport
+SPINE_TEST_DISK_INV := $(SP)/test/vgood.erofs $(VERITY_BAD:%=$(SP)/test/%.erofs) \
+	$(VERITY_PERSONAS:%=$(SP)/test/%.passport) $(SP)/test/vren.passport $(call DEB_INV,$(SP)/test)
+$(SP)/test/vren.passport: $(SP)/test/vgood.passport
+	cp $< $@
+$(eval $(call inventory_disk,$(SP)/test/inventory.img,$(SPINE_TEST_DISK_INV)))
 $(SP)/test/initrd.img: $(SPINE_BAY0_TEST) $(SP)/test/spine.conf $(SPINE_TEST_INV) $(SPINE_TOOLS)
 	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0_TEST) -c $(SP)/test/spine.conf -k $(KERNEL_DIR) \
 		$(SPINE_TEST_INV:%=-I %)
@@ -216,11 +237,12 @@ $(SP)/persist.img: image/spine/mkpersist.sh | deps
 
 SPINE_ESPS := $(B)/esp/spine.img $(B)/esp/spine-test.img $(B)/esp/spine-starve.img \
 	$(B)/esp/spine-crash.img
-ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img
+SPINE_INV_DISKS := $(SP)/default/inventory.img $(SP)/test/inventory.img
+ALL_TARGETS += $(SPINE_ESPS) $(SP)/persist.img $(SPINE_INV_DISKS)
 
 # --- targets
 .PHONY: spine boot-spine check-vm-bay0 bench-spine
-spine: $(SPINE_ESPS) $(SP)/persist.img
+spine: $(SPINE_ESPS) $(SP)/persist.img $(SPINE_INV_DISKS)
 
 # `make boot`: build everything, then boot the whole chain (OVMF ->
 # spineboot -> slot A -> bay0 -> web, work, vault) with the watchdog, a TPM
@@ -232,9 +254,10 @@ boot: | deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory boot-spine
 
-boot-spine: $(B)/esp/spine.img $(SP)/persist.img
+boot-spine: $(B)/esp/spine.img $(SP)/persist.img $(SP)/default/inventory.img
 	cp $(SP)/persist.img $(SP)/persist-boot.img
 	ovmf/run.sh --esp $(B)/esp/spine.img --watchdog --tpm --persist $(SP)/persist-boot.img \
+		--inventory $(SP)/default/inventory.img \
 		--live --timeout 300 --log $(B)/spine/boot.log --max-boots 1 \
 		--cad-on '^bay0: \[web\] web: serving nothing' --cad-on '^bay0: \[py\] py: served ' -- -smp $(SPINE_VM_CPUS) || [ $$? = 2 ]
 	@grep -q '^\[ *[0-9.]*\] bay0: persist unmounted' $(B)/spine/boot.log && \
@@ -256,10 +279,12 @@ VM_BAY0_ARGS   := --esp $(B)/esp/spine-test.img --starve-esp $(B)/esp/spine-star
 endif
 
 CHECKS += check-vm-bay0
-check-vm-bay0: $(VM_BAY0_INPUTS) $(SP)/persist.img $(SPINE_PCR)
-	tests/vm-bay0/run.sh $(VM_BAY0_ARGS) --persist $(SP)/persist.img --cpus $(SPINE_VM_CPUS)
+check-vm-bay0: $(VM_BAY0_INPUTS) $(SP)/persist.img $(SP)/test/inventory.img $(SPINE_PCR)
+	tests/vm-bay0/run.sh $(VM_BAY0_ARGS) --persist $(SP)/persist.img \
+		--inventory $(SP)/test/inventory.img --cpus $(SPINE_VM_CPUS)
 
 BENCHES += bench-spine
-bench-spine: $(B)/esp/spine.img $(SP)/persist.img
+bench-spine: $(B)/esp/spine.img $(SP)/persist.img $(SP)/default/inventory.img
 	tests/vm-bay0/bench.sh --esp $(B)/esp/spine.img --persist $(SP)/persist.img \
+		--inventory $(SP)/default/inventory.img \
 		--cpus $(SPINE_VM_CPUS)

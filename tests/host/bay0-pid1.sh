@@ -290,8 +290,12 @@ persona_cases() {
 	# A well-formed passport signed with the slot key: the key that signs
 	# Spines signs no persona (docs/passport.md, "Keys").
 	pp slotsigned $'entry /bin/sleep 1000\n' "$SLOT_SEC" || return 1
+	# sleeper's valid passport under another file name, listed before it:
+	# it must start nobody (docs/passport.md, "File names").
+	cp "$inv/sleeper.passport" "$inv/alias.passport"
 	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" \
-		"persona /inventory/hello.passport" "persona /inventory/sleeper.passport" \
+		"persona /inventory/hello.passport" "persona /inventory/alias.passport" \
+		"persona /inventory/sleeper.passport" \
 		"persona /inventory/stay.passport" "persona /inventory/forged.passport" \
 		"persona /inventory/slotsigned.passport" "persona /inventory/asker.passport" >"$R/etc/spine.conf"
 	LOG=$W/personas.log
@@ -301,8 +305,10 @@ persona_cases() {
 		sed 's/^/    /' "$LOG"
 		return 0
 	fi
-	check "personas: four started, the forged and the slot-signed ones refused" \
-		grep -qF "bay0: personas started: 4 of 6" "$LOG"
+	check "personas: four started, the forged, slot-signed and renamed ones refused" \
+		grep -qF "bay0: personas started: 4 of 7" "$LOG"
+	check "personas: a passport under another persona's file name refused" \
+		grep -qxF "bay0: persona /inventory/alias.passport refused: alias.passport holds the passport of persona sleeper, not sleeper.passport" "$LOG"
 	check "personas: forged passport refused with a reason" \
 		grep -qE "^bay0: persona /inventory/forged.passport refused: .+" "$LOG"
 	check "personas: passport signed with the slot key refused (unknown key)" \

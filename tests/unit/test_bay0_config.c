@@ -27,6 +27,7 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_eq(c.on_signal, CONF_POWEROFF);
 	cr_assert_str_eq(c.persist_label, "persist");
 	cr_assert(c.persist_required);
+	cr_assert_str_eq(c.inventory_label, ""); /* no inventory partition unless named */
 	cr_assert_eq(c.shutdown_sec, 10);
 	cr_assert_eq(c.healthy_sec, 20);
 	cr_assert_eq(c.nhealthy_needs, 0);
@@ -52,6 +53,7 @@ Test(bay0_config, full_file)
 	                "on-fatal poweroff\n"
 	                "on-sigterm reboot\n"
 	                "persist spine-persist optional\n"
+	                "inventory spine-inventory\n"
 	                "shutdown-timeout 5\n"
 	                "healthy-after 7\n"
 	                "umbilical-max-mib 4096\n"
@@ -75,6 +77,7 @@ Test(bay0_config, full_file)
 	cr_assert_eq(c.on_signal, CONF_REBOOT);
 	cr_assert_str_eq(c.persist_label, "spine-persist");
 	cr_assert(!c.persist_required);
+	cr_assert_str_eq(c.inventory_label, "spine-inventory");
 	cr_assert_eq(c.shutdown_sec, 5);
 	cr_assert_eq(c.healthy_sec, 7);
 	cr_assert_eq(c.umb_max_mib, 4096);
@@ -94,7 +97,7 @@ Test(bay0_config, off_switches)
 	unsigned line;
 
 	cr_assert_eq(parse("watchdog off\npersist off\nmemory-pressure-purge off\ntpm off\n"
-	                   "tpm-eventlog log\n",
+	                   "tpm-eventlog log\ninventory inv\ninventory off\n",
 	                   false, &c, &line),
 	             0);
 	cr_assert_eq(c.psi_stall_ms, 0);
@@ -103,6 +106,7 @@ Test(bay0_config, off_switches)
 	cr_assert(!c.watchdog_required);
 	cr_assert_str_eq(c.persist_label, "");
 	cr_assert(!c.persist_required);
+	cr_assert_str_eq(c.inventory_label, "");
 	cr_assert_eq(c.tpm, CONF_TPM_OFF);
 	cr_assert(!c.tpm_eventlog_strict);
 }
@@ -137,7 +141,11 @@ Test(bay0_config, refusals_name_the_line)
 	        {"tpm-eventlog\n", 1},
 	        {"on-sigterm\n", 1},
 	        {"persist bad/label\n", 1},
-	        {"persist 0123456789012345678901234567890123456\n", 1}, /* 37 chars */
+	        {"inventory\n", 1},
+	        {"inventory bad/label\n", 1},
+	        {"inventory inventory optional\n", 1},
+	        {"inventory 0123456789012345678901234567890123456\n", 1}, /* 37 chars */
+	        {"persist 0123456789012345678901234567890123456\n", 1},   /* 37 chars */
 	        {"shutdown-timeout 0\n", 1},
 	        {"healthy-after 0\n", 1},
 	        {"healthy-after 3601\n", 1},

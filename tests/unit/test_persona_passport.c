@@ -427,3 +427,15 @@ Test(passport, verity_refuses)
 	refused(VPRE "536576 129 528384 4096 4096 sha256 00" VPOST, "size 536576");
 	refused(VPRE "540673 129 528384 4096 4096 sha256 00" VPOST, "size 540673");
 }
+
+Test(passport, file_name_must_be_the_persona_name)
+{
+	cr_assert(passport_file_matches("web.passport", "web"));
+	cr_assert(passport_file_matches("work-2.passport", "work-2"));
+	cr_assert_not(passport_file_matches("vault.passport", "web"));
+	cr_assert_not(passport_file_matches("webx.passport", "web"));
+	cr_assert_not(passport_file_matches("we.passport", "web"));
+	cr_assert_not(passport_file_matches("web.passport.old", "web"));
+	cr_assert_not(passport_file_matches("web", "web"));
+	cr_assert_not(passport_file_matches(".passport", ""));
+}

@@ -2,7 +2,7 @@
 # tests/vm-bay0/bench.sh: in the VM, the time from bay0's start to all
 # default personas running, read from bay0's own console lines.
 #
-#   tests/vm-bay0/bench.sh (--esp IMG | --slot DIR) --persist IMG [--cpus N] [--runs N]
+#   tests/vm-bay0/bench.sh (--esp IMG | --slot DIR) --persist IMG --inventory IMG [--cpus N] [--runs N]
 #
 # The figure is bay0's own: "personas started: 4 of 4 at T ms (bay0 started
 # at S ms)", both CLOCK_MONOTONIC in the guest, logged once the last entry
@@ -22,12 +22,13 @@ if [ -z "${VM_BAY0_COPY:-}" ]; then
 	VM_BAY0_COPY=1 exec bash build/vm-bay0/bench-copy.sh "$@"
 fi
 
-boot= persist= cpus=4 runs=1
+boot= persist= inventory= cpus=4 runs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) boot=(--esp "$2") && shift ;;
 	--slot) boot=(--kernel "$2/vmlinuz" --initrd "$2/initrd.img" --append "$(cat "$2/cmdline")") && shift ;;
 	--persist) persist=$2 && shift ;;
+	--inventory) inventory=$2 && shift ;;
 	--cpus) cpus=$2 && shift ;;
 	--runs) runs=$2 && shift ;;
 	*)
@@ -37,8 +38,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "${boot[*]}" ] && [ -f "$persist" ] || {
-	echo "bench.sh: need --esp IMG or --slot DIR, and --persist IMG" >&2
+[ -n "${boot[*]}" ] && [ -f "$persist" ] && [ -f "$inventory" ] || {
+	echo "bench.sh: need --esp IMG or --slot DIR, --persist IMG and --inventory IMG" >&2
 	exit 2
 }
 
@@ -56,7 +57,8 @@ for i in $(seq "$runs"); do
 	log=$out/bench-$i.log
 	cp "$persist" "$out/bench-persist.img"
 	rc=0
-	bash "$harness" "${boot[@]}" --watchdog --tpm --persist "$out/bench-persist.img" --timeout 180 \
+	bash "$harness" "${boot[@]}" --watchdog --tpm --persist "$out/bench-persist.img" \
+		--inventory "$inventory" --timeout 180 \
 		--log "$log" --until '^bay0: personas started' -- -smp "$cpus" >/dev/null 2>&1 || rc=$?
 	t0=$(ms_of "$log" '\] bay0: starting: ')
 	guest=$(sed -nE 's/.*\] bay0: personas started: 4 of 4 at ([0-9]+) ms \(bay0 started at ([0-9]+) ms\).*/\1 \2/p' "$log" | head -n 1)

@@ -99,7 +99,7 @@ fi
 # The others started beside them (run.sh checks each by name; here the count).
 count=$(sed -nE 's/^bay0: personas started: ([0-9]+) of ([0-9]+).*/\1 \2/p' "$p" | head -n 1)
 # The tampered verity personas are refused too; verity-checks.sh grades them.
-vref=$(grep -acE '^bay0: persona /inventory/v(tree|short|long|root|salt)\.passport refused: ' "$p")
+vref=$(grep -acE '^bay0: persona /inventory/disk/v(tree|short|long|root|salt|ren)\.passport refused: ' "$p")
 if [ -n "$count" ] && [ "${count#* }" -ge 3 ] && [ $((${count#* } - ${count% *} - vref)) = 4 ]; then
 	pass "bay0 started $count personas: the refused ones are netthief, netghost and the two tampered"
 else

@@ -44,7 +44,7 @@ if [ -z "${VM_BAY0_COPY:-}" ]; then
 	VM_BAY0_COPY=1 exec bash build/vm-bay0/run-copy.sh "$@"
 fi
 
-boot1= boot2= boot3= persist= cpus=4
+boot1= boot2= boot3= persist= inventory= cpus=4
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) boot1=esp:$2 && shift ;;
@@ -53,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--slot) boot1=slot:$2 && shift ;;
 	--starve-slot) boot2=slot:$2 && shift ;;
 	--persist) persist=$2 && shift ;;
+	--inventory) inventory=$2 && shift ;;
 	--cpus) cpus=$2 && shift ;;
 	*)
 		echo "run.sh: unknown option $1" >&2
@@ -77,9 +78,9 @@ fail() {
 	nfail=$((nfail + 1))
 }
 
-for f in "${boot1#*:}" "${boot2#*:}" "$persist"; do
+for f in "${boot1#*:}" "${boot2#*:}" "$persist" "$inventory"; do
 	if [ -z "$f" ] || [ ! -e "$f" ]; then
-		fail "missing input '${f:-(none)}' (make build/esp/spine-test.img build/esp/spine-starve.img build/spine/persist.img)"
+		fail "missing input '${f:-(none)}' (make build/esp/spine-test.img build/esp/spine-starve.img build/spine/persist.img build/spine/test/inventory.img)"
 		exit 1
 	fi
 done
@@ -153,10 +154,15 @@ log1=$out/boot1.log
 disk1=$out/persist-1.img
 sock=$out/monitor.sock
 cp "$persist" "$disk1"
+# The inventory disk, read-write to QEMU as a laptop's disk is: bay0 must
+# leave it byte for byte as it was (docs/bay0.md, "The inventory partition").
+inv1=$out/inventory-1.img
+cp "$inventory" "$inv1"
+inv_sum=$(sha256sum <"$inv1")
 rm -f "$sock"
 : >"$log1" # a stale log would be read before the harness empties it
 echo "vm-bay0: boot 1: test Spine, $cpus CPUs, watchdog, /persist (log $log1)"
-bash "$harness" "${b1[@]}" --watchdog --tpm --persist "$disk1" --max-boots 1 --timeout 300 \
+bash "$harness" "${b1[@]}" --watchdog --tpm --persist "$disk1" --inventory "$inv1" --max-boots 1 --timeout 300 \
 	--log "$log1" -- -smp "$cpus" -monitor "unix:$sock,server=on,wait=off" \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	>"$out/boot1.harness" 2>&1 &
@@ -341,6 +347,32 @@ nfail=$((nfail + nnet))
 nver=0
 bash tests/vm-bay0/verity-checks.sh "$p1" "$ppdir" || nver=$?
 nfail=$((nfail + nver))
+# issue 9: the inventory partition (docs/bay0.md, "The inventory partition"),
+# adversary B's: bay0 mounts it read-only and writes nothing to it, and a
+# valid passport under another persona's file name starts nobody.
+m=$(grep -aE "^bay0: inventory mounted: /dev/vd[a-z]+[0-9]+ \(gpt name 'inventory'\) on /inventory/disk, device read-only, mount " "$p1" | head -n 1)
+opts=${m##* }
+if [ -n "$m" ] && [[ ,$opts, == *,ro,* && ,$opts, == *,nodev,* && ,$opts, == *,nosuid,* && ,$opts, == *,noexec,* ]]; then
+	pass "inventory: partition found by its GPT name, mounted $opts (as the kernel reports it)"
+else
+	fail "inventory: no mount line with ro,nodev,nosuid,noexec (${m:-none})"
+fi
+if grep -aqxF 'bay0: persona /inventory/disk/vren.passport refused: vren.passport holds the passport of persona vgood, not vgood.passport' "$p1" &&
+	grep -aqE '^bay0: persona vgood started pid [0-9]+$' "$p1"; then
+	pass "inventory: vgood's passport copied to vren.passport refused for its file name; vgood itself started"
+else
+	fail "inventory: vren.passport not refused for its file name, or vgood did not start"
+fi
+if [ "$(sha256sum <"$inv1")" = "$inv_sum" ]; then
+	pass "inventory: the disk is byte for byte as before the boot (bay0 wrote nothing to it)"
+else
+	fail "inventory: the disk changed during the boot"
+fi
+if grep -aq '^bay0: inventory unmounted$' <<<"$(awk '/bay0: personas purged:/ { f = 1 } f' "$p1")"; then
+	pass "inventory: unmounted at shutdown, after the personas were purged"
+else
+	fail "inventory: no 'inventory unmounted' after the shutdown purge"
+fi
 # issue 11: bay0's run-time measurements behind tpm-tis (docs/measure.md).
 ntpm=0
 bash tests/vm-bay0/tpm-checks.sh "$p1" "$ppdir" "tpm-tis, test Spine" 1 shutdown || ntpm=$?

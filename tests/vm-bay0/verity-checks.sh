@@ -76,7 +76,7 @@ fi
 
 # Refused before launch, or failed on the first read with bay0's line.
 for n in vtree vroot vsalt; do
-	ref=$(line "^bay0: persona /inventory/$n.passport refused: $n: mount erofs from the verity device: Input/output error")
+	ref=$(line "^bay0: persona /inventory/disk/$n.passport refused: $n: mount erofs from the verity device: Input/output error")
 	if [ -n "$ref" ] && ! grep -aqE "^bay0: persona $n started" "$p"; then
 		pass "$n refused before launch: ${ref#bay0: persona }"
 	elif [ -n "$(line "^bay0: \[$n\] verity: eio $n")" ] && [ -n "$(line "^bay0: persona $n: verity: image .* is corrupt")" ]; then
@@ -86,7 +86,7 @@ for n in vtree vroot vsalt; do
 	fi
 done
 for n in vshort vlong; do
-	ref=$(line "^bay0: persona /inventory/$n.passport refused: image $n.erofs: size [0-9]+, the passport pins [0-9]+$")
+	ref=$(line "^bay0: persona /inventory/disk/$n.passport refused: image $n.erofs: size [0-9]+, the passport pins [0-9]+$")
 	if [ -n "$ref" ] && ! grep -aqE "^bay0: persona $n started" "$p"; then
 		pass "$n refused before launch: ${ref#bay0: persona }"
 	else
