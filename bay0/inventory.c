@@ -78,12 +78,14 @@ int inventory_mount(struct bay0 *b)
 	}
 	close(fd);
 	if (mount(node, BAY0_INVENTORY_DISK, "ext4",
-	          MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC | MS_NOATIME, "errors=continue") < 0) {
+	          MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC | MS_NOATIME,
+	          "errors=continue") < 0) {
 		r = -errno;
 		if (r == -EROFS)
-			log_line("inventory: mount %s: its journal needs recovery, which bay0 never "
-			         "writes: replay it where it was written (e2fsck)",
-			         node);
+			log_line(
+			        "inventory: mount %s: its journal needs recovery, which bay0 never "
+			        "writes: replay it where it was written (e2fsck)",
+			        node);
 		else
 			log_err(r, "inventory: mount %s", node);
 		return r;
