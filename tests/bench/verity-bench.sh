@@ -3,12 +3,12 @@
 # (busybox, tests/bench/verity-rcS.sh, build/tests/bench/verity-bench) in one
 # QEMU/OVMF VM with the inventory disk read-only, and prints the guest's
 # bench: lines. Fails if the VM or the bench did not run to its end.
-# BENCH_ROUNDS (default 3) rounds per start figure.
+# BENCH_ROUNDS (default 5) rounds of start figures (verity-bench.c).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${1:-build}
 VB=$B/bench-verity
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 [[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "bench-verity: BENCH_ROUNDS=$rounds: want 1..99"; exit 1; }
 for f in "$B/kernel/vmlinuz" "$VB/initrd.img" "$VB/disk.img"; do
 	[ -f "$f" ] || { echo "bench-verity: no $f (run make bench-verity)"; exit 1; }
@@ -31,4 +31,4 @@ if [ "$rc" != 0 ] || ! grep -q '^vbench: done rc=0$' <<<"$lines"; then
 	echo "bench-verity: FAILED ($(tail -n 1 "$VB/vm.harness"); serial log $VB/vm.log)"
 	exit 1
 fi
-echo "bench: $(grep -a '^vbench: [0-9]* CPUs' <<<"$lines" | sed 's/^vbench: //'), TCG; VM run $((EPOCHSECONDS - t0)) s wall"
+echo "bench: $(grep -a '^vbench: [0-9]* CPUs' <<<"$lines" | sed 's/^vbench: //'), TCG; VM run $((EPOCHSECONDS - t0)) s wall; host load average $(cut -d' ' -f1-3 /proc/loadavg)"

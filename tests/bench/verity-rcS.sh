@@ -25,7 +25,7 @@ else
 	$bb mkdir -p -m 0700 /run/bay0/images
 	echo "vbench: $($bb nproc) CPUs, $($bb sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM"
 	/bin/verity-bench --key /etc/persona.pub --inventory /inv --stage /run/bay0/images \
-		--cgroup /sys/fs/cgroup --rounds "${rounds:-3}" \
+		--cgroup /sys/fs/cgroup --rounds "${rounds:-5}" \
 		--verity-small vsmall.passport --verity-big vbig.passport \
 		--whole-small wsmall.passport --whole-big wbig.passport \
 		--read vread.passport --plain big.img --plain-entry /bin/verity-guest \
