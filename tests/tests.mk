@@ -1,1 +1,2 @@
 # tests/: rules arrive with its issue.
+include tests/bench/bench.mk
