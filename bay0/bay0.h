@@ -129,6 +129,8 @@ int persist_unmount(struct bay0 *b);
 /* The one block device whose GPT name (by_label: ext4 label) is label:
  * its /sys/class/block name in dev; -ENOENT none, -EEXIST more than one. */
 int blockdev_find(const char *label, bool by_label, char *dev, size_t cap);
+/* Makes /dev/<dev> (written to node) from /sys/class/block/<dev>/dev. */
+int blockdev_node(const char *dev, char *node, size_t cap, mode_t mode);
 
 /* inventory.c */
 int inventory_mount(struct bay0 *b);

@@ -51,7 +51,7 @@ static void mount_opts(const char *dir, char *out, size_t cap)
 int inventory_mount(struct bay0 *b)
 {
 	const char *label = b->conf.inventory_label;
-	char dev[64], sys[300], node[96], opts[256];
+	char dev[64], node[96], opts[256];
 	int r, fd, ro = 1;
 
 	r = blockdev_find(label, false, dev, sizeof(dev));
@@ -61,9 +61,7 @@ int inventory_mount(struct bay0 *b)
 		log_line("inventory: more than one partition named '%s': none is mounted", label);
 	if (r)
 		return r;
-	snprintf(sys, sizeof(sys), "/sys/class/block/%s/dev", dev);
-	snprintf(node, sizeof(node), "/dev/%s", dev);
-	r = dev_node_from_sys(sys, node, 0400);
+	r = blockdev_node(dev, node, sizeof(node), 0400);
 	if (r) {
 		log_err(r, "inventory: mknod %s", node);
 		return r;

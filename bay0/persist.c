@@ -132,6 +132,16 @@ int blockdev_find(const char *label, bool by_label, char *dev, size_t cap)
 	return found ? 0 : -ENOENT;
 }
 
+int blockdev_node(const char *dev, char *node, size_t cap, mode_t mode)
+{
+	char sys[300];
+
+	snprintf(sys, sizeof(sys), "/sys/class/block/%s/dev", dev);
+	if ((size_t)snprintf(node, cap, "/dev/%s", dev) >= cap)
+		return -ENAMETOOLONG;
+	return dev_node_from_sys(sys, node, mode);
+}
+
 /* Opens (making if needed) a directory entry of dirfd, never through a
  * symlink, and gives it exactly this owner and mode. */
 static int own_dir(int dirfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
@@ -169,7 +179,7 @@ static void persist_sweep_transfer(int persist_fd)
 int persist_mount(struct bay0 *b)
 {
 	const char *label = b->conf.persist_label;
-	char dev[64], sys[300], node[96];
+	char dev[64], node[96];
 	const char *how = "gpt name";
 	int r, fd;
 
@@ -184,9 +194,7 @@ int persist_mount(struct bay0 *b)
 	}
 	if (r)
 		return r;
-	snprintf(sys, sizeof(sys), "/sys/class/block/%s/dev", dev);
-	snprintf(node, sizeof(node), "/dev/%s", dev);
-	r = dev_node_from_sys(sys, node, 0600);
+	r = blockdev_node(dev, node, sizeof(node), 0600);
 	if (r) {
 		log_err(r, "persist: mknod %s", node);
 		return r;

@@ -32,7 +32,7 @@ $(PERSONA_HOST_DRIVER): tests/host/persona-host.c $(PERSONA_HOST_OBJS) $(LIBSV_H
 	$(CC) $(HOST_CFLAGS) -Ibay0 -Iverify $< $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_LIBS) \
 		$(HOST_LDFLAGS) -o $@
 PERSONA_BENCH := $(B)/tests/persona-bench
-$(PERSONA_BENCH): tests/bench/persona-bench.c $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_HDRS)
+$(PERSONA_BENCH): tests/bench/persona-bench.c tests/bench/benchstat.h $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Ibay0 -Iverify $< $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_LIBS) \
 		$(HOST_LDFLAGS) -o $@

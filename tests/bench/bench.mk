@@ -6,7 +6,7 @@ VB := $(B)/bench-verity
 VB_INV := $(VB)/inv
 # The bench, static and linked with bay0's persona code as bay0 is.
 VB_BENCH := $(B)/tests/bench/verity-bench
-$(VB_BENCH): tests/bench/verity-bench.c $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_HDRS)
+$(VB_BENCH): tests/bench/verity-bench.c tests/bench/benchstat.h $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Ibay0 -Iverify $< $(PERSONA_HOST_OBJS) $(LIBSV_HOST) $(PERSONA_LIBS) \
 		$(BAY0_LDFLAGS) -o $@

@@ -26,40 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchstat.h"
 #include "persona.h"
-
-static double now_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(key);
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atol(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 static int wait_byte(int fd);
 
@@ -210,7 +178,8 @@ int main(int argc, char **argv)
 		if ((bw[i] = run_bwrap(bargv)) < 0 || (bws[i] = run_bwrap(bargv_s)) < 0)
 			return 1;
 	}
-	long rss = status_kb("VmRSS"), hwm = status_kb("VmHWM");
+	long rss = field_kb("/proc/self/status", "VmRSS"),
+	     hwm = field_kb("/proc/self/status", "VmHWM");
 	persona_release(&p);
 	double mo = median(ours, rounds), mb = median(bw, rounds), mp = median(purge, rounds);
 	double ms = median(bws, rounds);

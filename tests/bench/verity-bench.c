@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchstat.h"
 #include "persona.h"
 
 #define ROUNDS_MAX 100
@@ -68,39 +69,6 @@ struct start {
 	long hwm_kb;              /* launcher's VmHWM over a round, max */
 	long long image_bytes;
 };
-
-static double now_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static long field_kb(const char *file, const char *key)
-{
-	FILE *f = fopen(file, "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(key);
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atol(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 static long used_kb(void)
 {
