@@ -69,6 +69,12 @@ struct umb_console {
 	char name[UMB_NAME_MAX + 1];
 	struct umb_prompt prompt;
 	struct umb_staged st;
+	/* a Spine update at the console (umbilical_spine.c): the source is
+	 * rslot = sslot; its files staged in /persist/transfer/<stage>/ */
+	bool spine;
+	char stage[32];
+	char esp_dev[256]; /* its /sys/class/block name */
+	struct umb_spine_summary sum;
 };
 
 /* The slot's probation (health.c): from the personas' start until the slot
@@ -147,6 +153,17 @@ void umbr_on_channel(struct bay0 *b, struct running *r);
 void umbr_on_key(struct bay0 *b);
 void umbr_on_timer(struct bay0 *b);
 void umbr_persona_gone(struct bay0 *b, struct running *r);
+/* For umbilical_spine.c: draw a prompt and start its wait; a line on tty1
+ * alone; a reply to a persona. */
+void umbr_draw_prompt(struct bay0 *b, char lines[][UMB_RELAY_MAX + 1], size_t n);
+void umbr_tty(struct bay0 *b, const char *line);
+void umbr_reply(struct running *r, const char *what, const char *detail);
+/* umbilical_spine.c: a Spine update offered by r (docs/umbilical.md,
+ * "Spine updates"): staged, dry-run and prompted (0), or refused (-errno,
+ * err) with nothing left staged and the ESP unwritten. */
+int umbs_request(struct bay0 *b, struct running *r, unsigned long long id, const char *folder,
+                 char *err, size_t errlen);
+void umbs_decide(struct bay0 *b, struct running *s, enum umb_decision d, const char *how);
 /* main.c */
 long long bay0_now_ms(void);
 /* loop.c */

@@ -6,11 +6,12 @@ include bay0/network.mk
 BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0/modules.c \
 	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/inventory.c bay0/watchdog.c bay0/power.c \
 	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c bay0/health.c bay0/measure.c
-BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c bay0/bootvar.c
+BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c bay0/umbilical_spine.c \
+	bay0/bootvar.c
 # spinectl's load-option decoder and its judgement of boot entries, shared
 # so that bay0 and spinectl read the firmware's variables alike.
 BAY0_SHARED := spinectl/loadopt.c spinectl/bootent.c
-BAY0_HDRS := $(wildcard bay0/*.h) spinectl/loadopt.h spinectl/bootent.h $(VERIFY_HDRS) \
+BAY0_HDRS := $(wildcard bay0/*.h) spinectl/loadopt.h spinectl/bootent.h efi/policy.h $(VERIFY_HDRS) \
 	$(B)/bay0/gen/personakeys.h
 # Pure code (no I/O, no globals): what the unit tests and fuzzers link, plus
 # the efivarfs and sysctl writers and their helpers, tested on files in a
@@ -23,7 +24,10 @@ BAY0_CPPFLAGS := -Ibay0 -Iverify -Ispinectl -I$(B)/bay0/gen
 # Static PIE: the Spine holds no shared libraries. Debian ships libseccomp.a
 # and libcap.a; glibc's static parts are used for nothing that needs NSS.
 BAY0_LDFLAGS := -static-pie -Wl,-z,relro,-z,now
-BAY0_LIBS := $(LIBSV_HOST) -lseccomp -lcap
+# libblkid (static, libblkid-dev): the partition type of the ESP, for Spine
+# updates over the Umbilical (bay0/umbilical_spine.c). Expanded by the shell
+# at link time, after `deps` has installed pkg-config.
+BAY0_LIBS = $(LIBSV_HOST) -lseccomp -lcap $$(pkg-config --static --libs blkid)
 
 BAY0_OBJS      := $(BAY0_SRCS:bay0/%.c=$(B)/bay0/pid1/%.o) \
 	$(BAY0_SHARED:spinectl/%.c=$(B)/bay0/pid1/spinectl/%.o)

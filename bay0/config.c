@@ -242,6 +242,22 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 	} else if (!strcmp(k, "umbilical-max-files")) {
 		if (nw != 2 || parse_uint(w[1], 1, 65536, &c->umb_max_files))
 			return fail(err, errlen, "umbilical-max-files: <files 1..65536>");
+	} else if (!strcmp(k, "spine-updates-from")) {
+		/* The one persona that may offer Spine updates (docs/umbilical.md,
+		 * "Spine updates"); off by default. */
+		if (nw == 2 && !strcmp(w[1], "off"))
+			c->spine_updates_from[0] = '\0';
+		else if (nw == 2 && persona_name_ok(w[1]))
+			strcpy(c->spine_updates_from, w[1]);
+		else
+			return fail(err, errlen, "spine-updates-from: <persona name> | off");
+	} else if (!strcmp(k, "test-spine-update-stop-after")) {
+		/* Accepted only by test builds: the power-cut test stops
+		 * spinectl after its N-th write to the ESP. */
+		if (!test_build)
+			return fail(err, errlen, "test-spine-update-stop-after: not a test build");
+		if (nw != 2 || parse_uint(w[1], 1, 64, &c->test_update_stop_after))
+			return fail(err, errlen, "test-spine-update-stop-after: <action 1..64>");
 	} else if (!strcmp(k, "umbilical-timeout")) {
 		if (nw != 2 || parse_uint(w[1], 5, 300, &c->umb_timeout_s))
 			return fail(err, errlen, "umbilical-timeout: <seconds 5..300>");

@@ -52,6 +52,10 @@ struct spine_conf {
 	 * files in one receiver's inbox. */
 	unsigned umb_max_mib, umb_max_files;
 	unsigned umb_timeout_s; /* the prompt's answer time */
+	/* The persona that may offer Spine updates ("" = none, the default). */
+	char spine_updates_from[CONF_NAME_MAX + 1];
+	/* TEST BUILDS ONLY: spinectl stops after its N-th ESP write (0: off). */
+	unsigned test_update_stop_after;
 	char healthy_needs[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
 	size_t nhealthy_needs;
 	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */

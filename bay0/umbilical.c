@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool persona_name_ok(const char *s, size_t n)
@@ -95,6 +96,8 @@ int umb_name_check(const char *name, size_t len, char *err, size_t errlen)
 int umb_request_parse(const uint8_t *msg, size_t len, struct umb_request *out, char *err,
                       size_t errlen)
 {
+	static const char want[] =
+	        "request: want 'pull <persona> <file name>' or 'spine <folder name>'";
 	struct umb_request rq;
 	const char *m = (const char *)msg;
 	size_t i, src;
@@ -105,9 +108,18 @@ int umb_request_parse(const uint8_t *msg, size_t len, struct umb_request *out, c
 		                      UMB_REQ_MAX);
 	if (len && m[len - 1] == '\n')
 		len--;
+	memset(&rq, 0, sizeof(rq));
+	if (len >= 6 && !memcmp(m, "spine ", 6)) {
+		e = umb_name_check(m + 6, len - 6, err, errlen);
+		if (e)
+			return e;
+		rq.op = UMB_OP_SPINE;
+		memcpy(rq.name, m + 6, len - 6);
+		*out = rq;
+		return 0;
+	}
 	if (len < 5 || memcmp(m, "pull ", 5))
-		return persona_refuse(err, errlen, EINVAL,
-		                      "request: want 'pull <persona> <file name>'");
+		return persona_refuse(err, errlen, EINVAL, "%s", want);
 	src = 5;
 	for (i = src; i < len && m[i] != ' '; i++)
 		;
@@ -116,7 +128,6 @@ int umb_request_parse(const uint8_t *msg, size_t len, struct umb_request *out, c
 		                      "request: want 'pull <persona> <file name>', the persona "
 		                      "1-%d of [a-z0-9-] starting a-z",
 		                      PASSPORT_NAME_MAX);
-	memset(&rq, 0, sizeof(rq));
 	rq.op = UMB_OP_PULL;
 	memcpy(rq.source, m + src, i - src);
 	e = umb_name_check(m + i + 1, len - i - 1, err, errlen);
@@ -281,6 +292,86 @@ size_t umb_prompt_text(const struct umb_prompt_info *pi,
 	LINE("umbilical:              %.64s", h + 64);
 	LINE("umbilical: press Y (shift+y) to accept once this has stood 1.5 s; n or Esc denies; "
 	     "no answer in %u s denies",
+	     pi->timeout_s ? pi->timeout_s : (unsigned)(UMB_TIMEOUT_MS / 1000));
+#undef LINE
+	return n;
+}
+
+/* The line of text starting at p, without its newline, into out. */
+static void line_copy(const char *p, char *out, size_t cap)
+{
+	size_t n = strcspn(p, "\n");
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+int umb_spine_summary_parse(const char *out, struct umb_spine_summary *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	for (const char *p = out; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		if (!strncmp(p, "slot a: ", 8) || !strncmp(p, "slot b: ", 8)) {
+			line_copy(p, s->slot[p[5] - 'a'], sizeof(s->slot[0]));
+		} else if (!strncmp(p, "updated already", 15)) {
+			s->already = true;
+		} else if (!strncmp(p, "new slot (", 10)) {
+			char l[UMB_SPINE_LINE_MAX + 1], *v;
+			unsigned long n;
+
+			line_copy(p, l, sizeof(l));
+			v = strstr(l, "): version ");
+			if (!v || v[11] < '0' || v[11] > '9')
+				continue;
+			errno = 0;
+			n = strtoul(v + 11, &v, 10);
+			if (errno || *v || n > UINT32_MAX)
+				continue;
+			s->have_version = true;
+			s->version = (uint32_t)n;
+		}
+	}
+	if (!s->have_version)
+		return persona_refuse(err, errlen, EINVAL,
+		                      "spinectl named no version for the new slot");
+	return 0;
+}
+
+size_t umb_spine_prompt_text(const struct umb_spine_prompt_info *pi,
+                             char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char h[2 * SV_SHA512_LEN + 1], e[301];
+	size_t n = 0, off = 0, len = strlen(pi->folder);
+
+	for (size_t i = 0; i < SV_SHA512_LEN; i++) {
+		h[2 * i] = hex[pi->sig_sha512[i] >> 4];
+		h[2 * i + 1] = hex[pi->sig_sha512[i] & 15];
+	}
+	h[sizeof(h) - 1] = 0;
+#define LINE(...) snprintf(lines[n++], UMB_RELAY_MAX + 1, __VA_ARGS__)
+	LINE("umbilical: ---- Spine update request %llu ----", pi->id);
+	LINE("umbilical: from persona  %.*s", PASSPORT_NAME_MAX, pi->source);
+	do {
+		const char *label = n == 2 ? "its folder   " : "             ";
+
+		off += umb_escape(pi->folder + off, len - off, e, sizeof(e));
+		LINE("umbilical: %s%s", label, e);
+	} while (off < len && n < 6);
+	LINE("umbilical: to           the Spine: slot a of the ESP, a good slot kept in b");
+	LINE("umbilical: version      %u", (unsigned)pi->sum->version);
+	for (int s = 0; s < 2; s++) {
+		const char *label = s ? "             " : "on the ESP   ";
+
+		umb_escape(pi->sum->slot[s], strlen(pi->sum->slot[s]), e, sizeof(e));
+		LINE("umbilical: %s%s", label, e[0] ? e : "?");
+	}
+	LINE("umbilical: size         %llu bytes in 5 files", (unsigned long long)pi->size);
+	LINE("umbilical: SHA512.sig   sha512 %.64s", h);
+	LINE("umbilical:                     %.64s", h + 64);
+	LINE("umbilical: press Y (shift+y) to write it to the ESP once this has stood 1.5 s; n or "
+	     "Esc denies; no answer in %u s denies",
 	     pi->timeout_s ? pi->timeout_s : (unsigned)(UMB_TIMEOUT_MS / 1000));
 #undef LINE
 	return n;

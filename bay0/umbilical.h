@@ -41,19 +41,21 @@ int umb_name_check(const char *name, size_t len, char *err, size_t errlen);
 
 enum umb_op {
 	UMB_OP_PULL = 1, /* "pull <source persona> <file name>" */
+	UMB_OP_SPINE,    /* "spine <folder name>": a Spine update in outbox/<folder>/ */
 };
 
 struct umb_request {
 	enum umb_op op;
-	char source[PASSPORT_NAME_MAX + 1];
-	char name[UMB_NAME_MAX + 1]; /* passed umb_name_check */
+	char source[PASSPORT_NAME_MAX + 1]; /* UMB_OP_PULL; "" for UMB_OP_SPINE */
+	char name[UMB_NAME_MAX + 1];        /* passed umb_name_check */
 };
 
 /* Parses one message as read from a persona's channel (one datagram of a
  * SOCK_SEQPACKET socket): "pull", one space, a persona name, one space,
- * the file name to the end of the message; one final '\n' is dropped (a
- * name cannot contain one). Who asks is never in the message: bay0 knows
- * it from the channel the message came on. */
+ * the file name to the end of the message; or "spine", one space, the name
+ * of a folder in the sender's own outbox, to the end of the message. One
+ * final '\n' is dropped (a name cannot contain one). Who asks is never in
+ * the message: bay0 knows it from the channel the message came on. */
 int umb_request_parse(const uint8_t *msg, size_t len, struct umb_request *out, char *err,
                       size_t errlen);
 
@@ -126,7 +128,7 @@ enum umb_decision umb_prompt_tick(struct umb_prompt *p, long long now_ms);
  * most UMB_RELAY_MAX bytes; the name is escaped (umb_escape) and wrapped
  * over as many lines as it takes; the SHA-512 in full, on two lines.
  * Returns the number of lines (at most UMB_PROMPT_LINES). */
-#define UMB_PROMPT_LINES 12
+#define UMB_PROMPT_LINES 16
 struct umb_prompt_info {
 	unsigned long long id; /* request number, for the log */
 	const char *source, *receiver;
@@ -137,6 +139,36 @@ struct umb_prompt_info {
 };
 size_t umb_prompt_text(const struct umb_prompt_info *pi,
                        char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1]);
+
+/* A Spine update (docs/umbilical.md, "Spine updates"): what spinectl's dry
+ * run of `update` printed, read back for the prompt. spinectl is the one
+ * implementation of the loader's check and of the A/B plan; bay0 only
+ * shows what it said. */
+#define UMB_SPINE_LINE_MAX 200
+struct umb_spine_summary {
+	bool have_version;
+	uint32_t version;                     /* "new slot (DIR): version N" */
+	bool already;                         /* "updated already: ..." */
+	char slot[2][UMB_SPINE_LINE_MAX + 1]; /* its "slot a: ..." and "slot b: ..." lines */
+};
+/* 0, or -EINVAL with a line in err when out holds no "new slot" line with
+ * a version (out is spinectl's standard output, NUL-terminated). */
+int umb_spine_summary_parse(const char *out, struct umb_spine_summary *s, char *err, size_t errlen);
+
+struct umb_spine_prompt_info {
+	unsigned long long id;
+	const char *source;
+	const char *folder; /* passed umb_name_check */
+	const struct umb_spine_summary *sum;
+	uint64_t size;                     /* the five files */
+	uint8_t sig_sha512[SV_SHA512_LEN]; /* of SHA512.sig, which lists every file's */
+	unsigned timeout_s;
+};
+/* The prompt of a Spine update, as umb_prompt_text's: every line starts
+ * with "umbilical: ", is printable ASCII, at most UMB_RELAY_MAX bytes; the
+ * folder name and spinectl's lines escaped. */
+size_t umb_spine_prompt_text(const struct umb_spine_prompt_info *pi,
+                             char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1]);
 
 /* "accepted", "denied", "timed out", "pending". */
 const char *umb_decision_str(enum umb_decision d);

@@ -107,12 +107,23 @@ static int hash_fd(int fd, uint64_t size, uint8_t out[SV_SHA512_LEN], uint8_t *b
 	return off == size ? 0 : -EIO;
 }
 
-static int open_source(int src_root, const char *name, struct stat *st, char *err, size_t errlen)
+/* outbox/<name>, or outbox/<sub>/<name>. */
+#define SRC_PATH_MAX (sizeof(UMB_OUTBOX) + 2 * (UMB_NAME_MAX + 1))
+static void source_path(char path[SRC_PATH_MAX], const char *sub, const char *name)
 {
-	char path[sizeof(UMB_OUTBOX) + UMB_NAME_MAX + 1];
+	if (sub)
+		snprintf(path, SRC_PATH_MAX, "%s/%s/%s", UMB_OUTBOX, sub, name);
+	else
+		snprintf(path, SRC_PATH_MAX, "%s/%s", UMB_OUTBOX, name);
+}
+
+static int open_source(int src_root, const char *sub, const char *name, struct stat *st, char *err,
+                       size_t errlen)
+{
+	char path[SRC_PATH_MAX];
 	int pfd, fd;
 
-	snprintf(path, sizeof(path), "%s/%s", UMB_OUTBOX, name);
+	source_path(path, sub, name);
 	pfd = umb_open_beneath(src_root, path, O_PATH | O_NOFOLLOW, 0);
 	if (pfd == -ENOENT)
 		return persona_refuse(err, errlen, ENOENT, "no such file in the outbox");
@@ -156,8 +167,17 @@ int umb_stage(int src_root, const char *name, int stage_dir, const char *stage_n
               const struct umb_caps *caps, const struct umb_copy_hooks *hooks,
               struct umb_staged *out, char *err, size_t errlen)
 {
+	return umb_stage_in(src_root, NULL, name, stage_dir, stage_name, caps, hooks, out, err,
+	                    errlen);
+}
+
+int umb_stage_in(int src_root, const char *sub, const char *name, int stage_dir,
+                 const char *stage_name, const struct umb_caps *caps,
+                 const struct umb_copy_hooks *hooks, struct umb_staged *out, char *err,
+                 size_t errlen)
+{
 	static uint8_t buf[CHUNK];
-	char path[sizeof(UMB_OUTBOX) + UMB_NAME_MAX + 1];
+	char path[SRC_PATH_MAX];
 	struct sv_sha512 h;
 	struct stat before, after, again;
 	uint8_t check[SV_SHA512_LEN];
@@ -166,12 +186,14 @@ int umb_stage(int src_root, const char *name, int stage_dir, const char *stage_n
 
 	out->fd = -1;
 	e = umb_name_check(name, strlen(name), err, errlen);
+	if (!e && sub)
+		e = umb_name_check(sub, strlen(sub), err, errlen);
 	if (e)
 		return e;
 	if (strlen(stage_name) >= sizeof(out->stage_name) || !stage_name[0] ||
 	    strchr(stage_name, '/'))
 		return persona_refuse(err, errlen, EINVAL, "internal: bad staging name");
-	src = open_source(src_root, name, &before, err, errlen);
+	src = open_source(src_root, sub, name, &before, err, errlen);
 	if (src < 0)
 		return src;
 	if ((uint64_t)before.st_size > caps->max_bytes) {
@@ -222,7 +244,7 @@ int umb_stage(int src_root, const char *name, int stage_dir, const char *stage_n
 		e = persona_refuse(err, errlen, EAGAIN, "the source changed during the copy");
 		goto fail_unlink;
 	}
-	snprintf(path, sizeof(path), "%s/%s", UMB_OUTBOX, name);
+	source_path(path, sub, name);
 	pfd = umb_open_beneath(src_root, path, O_PATH | O_NOFOLLOW, 0);
 	if (pfd < 0 || fstat(pfd, &again) < 0 || !same_file(&before, &again)) {
 		if (pfd >= 0)
@@ -389,6 +411,36 @@ out:
 	return e;
 }
 
+/* Empties and removes the folder name in dir (a staged Spine update):
+ * one level, as bay0 makes them. 0 or -errno. */
+static int remove_folder(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			(void)unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	return unlinkat(dir, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+int umb_remove_folder(int stage_dir, const char *name)
+{
+	int e = remove_folder(stage_dir, name);
+
+	fsync(stage_dir);
+	return e;
+}
+
 int umb_sweep(int stage_dir)
 {
 	DIR *d = dir_stream(stage_dir);
@@ -400,7 +452,8 @@ int umb_sweep(int stage_dir)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (unlinkat(stage_dir, de->d_name, 0) == 0)
+		if (unlinkat(stage_dir, de->d_name, 0) == 0 ||
+		    (errno == EISDIR && remove_folder(stage_dir, de->d_name) == 0))
 			n++;
 	}
 	closedir(d);

@@ -56,6 +56,16 @@ int umb_stage(int src_root, const char *name, int stage_dir, const char *stage_n
               const struct umb_caps *caps, const struct umb_copy_hooks *hooks,
               struct umb_staged *out, char *err, size_t errlen);
 
+/* The same for <src_root>/outbox/<sub>/<name> (sub passes the name rule
+ * too): a file of a Spine update's folder. */
+int umb_stage_in(int src_root, const char *sub, const char *name, int stage_dir,
+                 const char *stage_name, const struct umb_caps *caps,
+                 const struct umb_copy_hooks *hooks, struct umb_staged *out, char *err,
+                 size_t errlen);
+
+/* Removes the staged folder name in stage_dir and what is in it. */
+int umb_remove_folder(int stage_dir, const char *name);
+
 /* Checks the staged copy's hash once more, gives it to uid:gid as mode
  * 0600, fsyncs it, links it as <dst_root>/inbox/<name> (never replacing a
  * file; inbox is made, owned by uid:gid, if missing), fsyncs the inbox,
@@ -67,8 +77,8 @@ int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *
 /* Drops a staged copy (a denied or timed-out transfer). */
 void umb_discard(struct umb_staged *st, int stage_dir);
 
-/* Removes every entry in stage_dir (start-up: what a crash left). Returns
- * how many, or -errno. */
+/* Removes every entry in stage_dir (start-up: what a crash left), a staged
+ * Spine update's folder with what is in it. Returns how many, or -errno. */
 int umb_sweep(int stage_dir);
 
 #endif

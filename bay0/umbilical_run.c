@@ -72,12 +72,15 @@ int umbr_channel(struct bay0 *b, struct running *r, int *child_end)
 {
 	int sv[2];
 
-	(void)b;
 	r->chan_fd = -1;
 	*child_end = -1;
 	memset(&r->rate, 0, sizeof(r->rate));
 	r->rate_refused = 0;
-	if (!(r->p.pp.umbilical & PASSPORT_UMB_PULL))
+	/* A channel for a persona that may pull, and for the one that may
+	 * offer Spine updates. */
+	if (!(r->p.pp.umbilical & PASSPORT_UMB_PULL) &&
+	    !((r->p.pp.umbilical & PASSPORT_UMB_OFFER) && b->conf.spine_updates_from[0] &&
+	      !strcmp(r->p.pp.name, b->conf.spine_updates_from)))
 		return 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -88,7 +91,7 @@ int umbr_channel(struct bay0 *b, struct running *r, int *child_end)
 }
 
 /* One reply datagram to the persona that asked: what and detail. */
-static void reply(struct running *r, const char *what, const char *detail)
+void umbr_reply(struct running *r, const char *what, const char *detail)
 {
 	char m[UMB_REQ_MAX];
 	int n = snprintf(m, sizeof(m), "%s%s", what, detail);
@@ -98,7 +101,7 @@ static void reply(struct running *r, const char *what, const char *detail)
 		           MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-static void tty_draw(struct bay0 *b, const char *line)
+void umbr_tty(struct bay0 *b, const char *line)
 {
 	if (b->umb.tty_fd >= 0) {
 		(void)!write(b->umb.tty_fd, "bay0: ", 6);
@@ -162,7 +165,56 @@ static void rate_refused(struct running *r)
 	if (n == p)
 		log_line("umbilical: %s: %lu request(s) refused by the rate limit", r->p.pp.name,
 		         n);
-	reply(r, "refused: rate limit", "");
+	umbr_reply(r, "refused: rate limit", "");
+}
+
+void umbr_draw_prompt(struct bay0 *b, char lines[][UMB_RELAY_MAX + 1], size_t n)
+{
+	if (b->umb.tty_fd >= 0)
+		tcflush(b->umb.tty_fd, TCIFLUSH); /* no key typed before it counts */
+	for (size_t i = 0; i < n; i++) {
+		log_line("%s", lines[i]);
+		umbr_tty(b, lines[i]);
+	}
+	b->umb.prompt.timeout_ms = (long long)b->conf.umb_timeout_s * 1000;
+	umb_prompt_show(&b->umb.prompt, bay0_now_ms());
+	timer_arm(b, true);
+}
+
+/* "spine FOLDER" from r: only from the persona spine.conf names, with
+ * offer in its passport; then as a transfer, but the receiver is the
+ * Spine and the copy goes to the ESP (umbilical_spine.c). */
+static void spine_request(struct bay0 *b, struct running *r, unsigned long long id,
+                          const struct umb_request *rq, const char *ename)
+{
+	const char *rn = r->p.pp.name;
+	char err[256] = "";
+
+	log_line("umbilical: request %llu: %s offers a Spine update from its folder '%s'", id, rn,
+	         ename);
+	if (!b->conf.spine_updates_from[0])
+		snprintf(err, sizeof(err), "spine.conf names no persona for Spine updates");
+	else if (strcmp(rn, b->conf.spine_updates_from))
+		snprintf(err, sizeof(err), "spine.conf takes Spine updates from %s only",
+		         b->conf.spine_updates_from);
+	else if (!(r->p.pp.umbilical & PASSPORT_UMB_OFFER))
+		snprintf(err, sizeof(err), "%s's passport does not grant offer", rn);
+	else if (b->umb.pending)
+		snprintf(err, sizeof(err), "busy: request %llu is at the console", b->umb.id);
+	else if (b->umb.tty_fd < 0)
+		snprintf(err, sizeof(err), "no keyboard at bay0's console: nobody can say yes");
+	else if (!b->persist_mounted)
+		snprintf(err, sizeof(err), "no /persist");
+	if (!err[0] && umbs_request(b, r, id, rq->name, err, sizeof(err)) == 0) {
+		b->umb.pending = true;
+		b->umb.id = id;
+		b->umb.rslot = b->umb.sslot = (size_t)(r - b->personas);
+		snprintf(b->umb.name, sizeof(b->umb.name), "%s", rq->name);
+		return;
+	}
+	log_line("umbilical: request %llu: %s offers a Spine update from '%s': refused: %s", id, rn,
+	         ename, err);
+	umbr_reply(r, "refused: ", err);
 }
 
 void umbr_on_channel(struct bay0 *b, struct running *r)
@@ -200,10 +252,14 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 	e = umb_request_parse(msg, (size_t)n, &rq, err, sizeof(err));
 	if (e) {
 		log_line("umbilical: request %llu from %s: refused: %s", id, rn, err);
-		reply(r, "refused: ", err);
+		umbr_reply(r, "refused: ", err);
 		return;
 	}
 	umb_escape(rq.name, strlen(rq.name), ename, sizeof(ename));
+	if (rq.op == UMB_OP_SPINE) {
+		spine_request(b, r, id, &rq, ename);
+		return;
+	}
 	s = by_name(b, rq.source);
 	if (!s) {
 		snprintf(err, sizeof(err), "no running persona '%s'", rq.source);
@@ -262,26 +318,16 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 		                             .name = rq.name,
 		                             .size = b->umb.st.size,
 		                             .timeout_s = b->conf.umb_timeout_s};
-		size_t nl;
 
 		memcpy(pi.sha512, b->umb.st.sha512, sizeof(pi.sha512));
-		nl = umb_prompt_text(&pi, lines);
-		if (b->umb.tty_fd >= 0)
-			tcflush(b->umb.tty_fd, TCIFLUSH); /* no key typed before it counts */
-		for (size_t i = 0; i < nl; i++) {
-			log_line("%s", lines[i]);
-			tty_draw(b, lines[i]);
-		}
+		umbr_draw_prompt(b, lines, umb_prompt_text(&pi, lines));
 	}
-	b->umb.prompt.timeout_ms = (long long)b->conf.umb_timeout_s * 1000;
-	umb_prompt_show(&b->umb.prompt, bay0_now_ms());
-	timer_arm(b, true);
 	return;
 
 refused:
 	log_line("umbilical: request %llu: %s asks for '%s' from %s: refused: %s", id, rn, ename,
 	         rq.source, err);
-	reply(r, "refused: ", err);
+	umbr_reply(r, "refused: ", err);
 }
 
 static void decide(struct bay0 *b, enum umb_decision d, const char *how)
@@ -291,17 +337,23 @@ static void decide(struct bay0 *b, enum umb_decision d, const char *how)
 	struct umb_caps caps = conf_caps(b);
 	int sdir = stage_dir(), droot;
 
-	umb_escape(b->umb.name, strlen(b->umb.name), ename, sizeof(ename));
 	b->umb.pending = false;
 	timer_arm(b, false);
+	if (b->umb.spine) {
+		if (sdir >= 0)
+			close(sdir);
+		umbs_decide(b, s, d, how);
+		return;
+	}
+	umb_escape(b->umb.name, strlen(b->umb.name), ename, sizeof(ename));
 	if (d != UMB_ACCEPTED) {
 		if (sdir >= 0)
 			umb_discard(&b->umb.st, sdir);
 		log_line("umbilical: request %llu: %s (%s): %s gets nothing of '%s' from %s",
 		         b->umb.id, umb_decision_str(d), how, r->p.pp.name, ename, s->p.pp.name);
-		tty_draw(b,
+		umbr_tty(b,
 		         d == UMB_TIMED_OUT ? "umbilical: timed out: denied" : "umbilical: denied");
-		reply(r, umb_decision_str(d), "");
+		umbr_reply(r, umb_decision_str(d), "");
 		if (sdir >= 0)
 			close(sdir);
 		return;
@@ -319,13 +371,13 @@ static void decide(struct bay0 *b, enum umb_decision d, const char *how)
 		log_line("umbilical: request %llu: accepted (%s), but not delivered to %s from %s: "
 		         "%s",
 		         b->umb.id, how, r->p.pp.name, s->p.pp.name, err);
-		reply(r, "refused: ", err);
+		umbr_reply(r, "refused: ", err);
 	} else {
 		log_line("umbilical: request %llu: accepted (%s): '%s' from %s delivered to %s's "
 		         "inbox",
 		         b->umb.id, how, ename, s->p.pp.name, r->p.pp.name);
-		tty_draw(b, "umbilical: accepted, delivered");
-		reply(r, "delivered ", b->umb.name);
+		umbr_tty(b, "umbilical: accepted, delivered");
+		umbr_reply(r, "delivered ", b->umb.name);
 	}
 	if (sdir >= 0)
 		close(sdir);

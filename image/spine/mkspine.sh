@@ -5,7 +5,8 @@
 # static (image/mkinitrd.sh refuses a dynamic /init); the only shared
 # libraries in the Spine are spine-tpm's (docs/measure.md, "Placement").
 #
-#   mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-I FILE]...
+#   mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-s SPINECTL]
+#              [-I FILE]...
 #
 #   -b BAY0        bay0 (release or test build)
 #   -c SPINE_CONF  installed as /etc/spine.conf; its "module" lines are what
@@ -15,6 +16,8 @@
 #   -t SPINE_TPM   build/measure/spine-tpm, installed as /lib/spine/spine-tpm
 #                  with ld.so and exactly the libraries ldd names, plus the
 #                  TCTI tpm2-tss's loader opens (libtss2-tcti-device)
+#   -s SPINECTL    build/spinectl (static), installed as /lib/spine/spinectl:
+#                  what bay0 runs for a Spine update over the Umbilical
 #
 # The initramfs itself is written by image/mkinitrd.sh (reproducible newc
 # cpio). bay0 resolves module dependencies itself from modules.dep, so the
@@ -27,9 +30,9 @@ die() {
 	exit 1
 }
 
-out= bay0= conf= kdir=build/kernel tpm=
+out= bay0= conf= kdir=build/kernel tpm= spinectl=
 inv=()
-while getopts o:b:c:k:I:t: opt; do
+while getopts o:b:c:k:I:t:s: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	b) bay0=$OPTARG ;;
@@ -37,7 +40,8 @@ while getopts o:b:c:k:I:t: opt; do
 	k) kdir=$OPTARG ;;
 	I) inv+=("$OPTARG") ;;
 	t) tpm=$OPTARG ;;
-	*) die "usage: mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-I FILE]..." ;;
+	s) spinectl=$OPTARG ;;
+	*) die "usage: mkspine.sh -o OUT -b BAY0 -c SPINE_CONF [-k KERNELDIR] [-t SPINE_TPM] [-s SPINECTL] [-I FILE]..." ;;
 	esac
 done
 [ -n "$out" ] && [ -n "$bay0" ] && [ -n "$conf" ] || die "need -o, -b and -c"
@@ -90,6 +94,12 @@ if [ -n "$tpm" ]; then
 	for l in "${libs[@]}" "$dev"; do
 		args+=(-f "$(readlink -f "$l"):$l")
 	done
+fi
+
+if [ -n "$spinectl" ]; then
+	[ -f "$spinectl" ] || die "no spinectl at $spinectl"
+	[[ $(file -b "$spinectl") != *'dynamically linked'* ]] || die "$spinectl is not static"
+	args+=(-f "$spinectl:/lib/spine/spinectl")
 fi
 
 for f in "${inv[@]}"; do

@@ -42,7 +42,7 @@ PASSPORT_DEPS := image/spine/mkpassport.sh $(PERSONA_SEC) $(PERSONA_PUB)
 
 # --- the programs that run inside test personas (static: the persona
 # images hold no libraries)
-PVM_PROGS := forkbomb memhog spinner xpeer fsprobe umbpeer
+PVM_PROGS := forkbomb memhog spinner xpeer fsprobe umbpeer spineoffer
 PVM_BINS  := $(PVM_PROGS:%=$(B)/persona-vm/%)
 $(B)/persona-vm/%: tests/persona-vm/%.c tests/persona-vm/pvm.h | deps
 	@mkdir -p $(@D)
@@ -104,8 +104,11 @@ endef
 SPINE_DEFAULT_INV := $(SP)/default/persona.erofs $(SP)/default/vault.passport \
 	$(SP)/default/web.passport $(SP)/default/work.passport $(call DEB_INV,$(SP)/default)
 $(eval $(call inventory_disk,$(SP)/default/inventory.img,$(SPINE_DEFAULT_INV)))
-$(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_TOOLS)
-	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR)
+# spinectl (spinectl/spinectl.mk, included later: hence its path here) is
+# what bay0 runs for a Spine update over the Umbilical.
+$(SP)/default/initrd.img: $(SPINE_BAY0) $(SP)/default/spine.conf $(SPINE_TOOLS) $(B)/spinectl
+	image/spine/mkspine.sh -o $@ -t $(SPINE_TPM) -b $(SPINE_BAY0) -c $(SP)/default/spine.conf -k $(KERNEL_DIR) \
+		-s $(B)/spinectl
 
 # --- the test Spine: one image for every test persona; badimg's image is a
 # copy whose passport was signed over it before one byte was flipped, and

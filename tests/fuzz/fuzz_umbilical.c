@@ -1,5 +1,6 @@
 /* libFuzzer: the Umbilical's request parser, file-name rule and console
- * escaper (bay0/umbilical.c), on bytes a persona chooses. */
+ * escaper (bay0/umbilical.c), on bytes a persona chooses; and the reading
+ * of spinectl's dry-run output with the Spine-update prompt built from it. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,9 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What comes out passes the name rule on its own, and the
 		 * source is a persona name. */
 		size_t n = strlen(rq.name);
-		if (rq.op != UMB_OP_PULL || umb_name_check(rq.name, n, NULL, 0) ||
-		    strchr(rq.name, '/') || !strcmp(rq.name, ".") || !strcmp(rq.name, "..") ||
-		    !rq.source[0] ||
+		if ((rq.op != UMB_OP_PULL && rq.op != UMB_OP_SPINE) ||
+		    umb_name_check(rq.name, n, NULL, 0) || strchr(rq.name, '/') ||
+		    !strcmp(rq.name, ".") || !strcmp(rq.name, "..") ||
+		    (rq.op == UMB_OP_PULL) != (rq.source[0] != 0) ||
 		    strspn(rq.source, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rq.source))
 			__builtin_trap();
 	} else if (!err[0] || memchr(err, '\n', strlen(err))) {
@@ -87,6 +89,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (shown < size)
 			__builtin_trap();
+	}
+	/* spinectl's output read back: a version only from a whole line, and
+	 * the prompt built from what was read stays marked and printable. */
+	if (size <= 4096) {
+		char text[4097], lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1];
+		struct umb_spine_summary sum;
+
+		memcpy(text, data, size);
+		text[size] = 0;
+		r = umb_spine_summary_parse(text, &sum, err, sizeof(err));
+		if (r == 0 && (!sum.have_version || !strstr(text, "new slot (")))
+			__builtin_trap();
+		if (r != 0 && (!err[0] || sum.have_version))
+			__builtin_trap();
+		if (r == 0) {
+			struct umb_spine_prompt_info pi = {
+			        .source = "web", .folder = "v3", .sum = &sum};
+			size_t n = umb_spine_prompt_text(&pi, lines);
+
+			if (n > UMB_PROMPT_LINES || n < 11)
+				__builtin_trap();
+			for (size_t i = 0; i < n; i++)
+				for (const char *p = lines[i]; *p; p++)
+					if (*p < 0x20 || *p > 0x7e ||
+					    strlen(lines[i]) > UMB_RELAY_MAX)
+						__builtin_trap();
+		}
 	}
 	/* A small buffer: progress, and never past its end (ASan). */
 	if (size) {

@@ -273,6 +273,9 @@ persona_cases() {
 	printf '%s\n' "for r in 'pull stay f' 'pull hello x' 'pull stay ../x'; do" \
 		"printf '%s' \"\$r\" >&0; echo \"answer: \$(dd bs=512 count=1 <&0 2>&-)\"; done" \
 		'sleep 1000' >"$W/img/etc/asker.sh"
+	# stay may offer Spine updates (spine.conf): a channel without pull.
+	printf '%s\n' "printf 'spine v3' >&0; echo \"answer: \$(dd bs=512 count=1 <&0 2>&-)\"" \
+		'exec sleep 1000' >"$W/img/etc/stay.sh"
 	mkfs.erofs --quiet --all-root "$inv/test.img" "$W/img" >/dev/null || return 1
 	hash=$(sha512sum "$inv/test.img" | cut -d' ' -f1)
 	pp() { # pp <name> <extra directives> [secret key]
@@ -282,7 +285,7 @@ persona_cases() {
 	}
 	pp hello $'entry /bin/sh /etc/hello.sh\n' || return 1
 	pp sleeper $'entry /bin/sleep 1000\nlifetime 2\n' || return 1
-	pp stay $'entry /bin/sleep 1000\npersist rw\numbilical offer\n' || return 1
+	pp stay $'entry /bin/sh /etc/stay.sh\npersist rw\numbilical offer\n' || return 1
 	pp asker $'entry /bin/sh /etc/asker.sh\npersist rw\numbilical pull\n' || return 1
 	# A passport whose signed body was changed afterwards.
 	pp forged $'entry /bin/sleep 1000\n' || return 1
@@ -293,7 +296,7 @@ persona_cases() {
 	# sleeper's valid passport under another file name, listed before it:
 	# it must start nobody (docs/passport.md, "File names").
 	cp "$inv/sleeper.passport" "$inv/alias.passport"
-	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" \
+	printf '%s\n' "watchdog off" "$PERSIST" "shutdown-timeout 2" "spine-updates-from stay" \
 		"persona /inventory/hello.passport" "persona /inventory/alias.passport" \
 		"persona /inventory/sleeper.passport" \
 		"persona /inventory/stay.passport" "persona /inventory/forged.passport" \
@@ -345,14 +348,19 @@ persona_cases() {
 	# both names, and with no keyboard at its console (contained) refuses
 	# what would need a yes; a source without offer, and a bad name, too.
 	wait_line "$LOG" "bay0: [asker] answer: refused: name rule" 10
+	wait_line "$LOG" "bay0: [stay] answer: " 5
 	check "umbilical: channel: no keyboard, refused before staging, both names logged" \
-		grep -qxF "bay0: umbilical: request 1: asker asks for 'f' from stay: refused: no keyboard at bay0's console: nobody can say yes" "$LOG"
+		grep -qE "^bay0: umbilical: request [0-9]+: asker asks for 'f' from stay: refused: no keyboard at bay0's console: nobody can say yes$" "$LOG"
 	check "umbilical: channel: the asker got the answer on its own channel" \
 		grep -qxF "bay0: [asker] answer: refused: no keyboard at bay0's console: nobody can say yes" "$LOG"
 	check "umbilical: channel: a source without the offer grant (or gone) is refused" \
-		grep -qE "^bay0: umbilical: request 2: asker asks for 'x' from hello: refused: (hello's passport does not grant offer|no running persona 'hello')$" "$LOG"
+		grep -qE "^bay0: umbilical: request [0-9]+: asker asks for 'x' from hello: refused: (hello's passport does not grant offer|no running persona 'hello')$" "$LOG"
 	check "umbilical: channel: a bad name is refused with the rule" \
-		grep -qxF "bay0: umbilical: request 3 from asker: refused: name rule: '/' at byte 2 (a name, not a path)" "$LOG"
+		grep -qE "^bay0: umbilical: request [0-9]+ from asker: refused: name rule: '/' at byte 2 \(a name, not a path\)$" "$LOG"
+	check "umbilical: the persona spine.conf names for Spine updates has a channel, no pull needed" \
+		grep -qE "^bay0: umbilical: request [0-9]+: stay offers a Spine update from its folder 'v3'$" "$LOG"
+	check "umbilical: its offer, with no keyboard, is refused before anything is staged" \
+		grep -qE "^bay0: umbilical: request [0-9]+: stay offers a Spine update from 'v3': refused: no keyboard at bay0's console: nobody can say yes$" "$LOG"
 	check "umbilical: channel: nothing staged in /persist/transfer" \
 		test -z "$(ls -A "/proc/$BPID/root/persist/transfer" 2>/dev/null)"
 	kill -TERM "$BPID"

@@ -27,7 +27,9 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_eq(c.on_signal, CONF_POWEROFF);
 	cr_assert_str_eq(c.persist_label, "persist");
 	cr_assert(c.persist_required);
-	cr_assert_str_eq(c.inventory_label, ""); /* no inventory partition unless named */
+	cr_assert_str_eq(c.inventory_label, "");    /* no inventory partition unless named */
+	cr_assert_str_eq(c.spine_updates_from, ""); /* no Spine updates unless named */
+	cr_assert_eq(c.test_update_stop_after, 0);
 	cr_assert_eq(c.shutdown_sec, 10);
 	cr_assert_eq(c.healthy_sec, 20);
 	cr_assert_eq(c.nhealthy_needs, 0);
@@ -240,4 +242,32 @@ Test(bay0_config, limits)
 	sprintf(buf + off, "persona /p/x\n");
 	cr_assert_eq(parse(buf, false, &c, &line), -EINVAL);
 	cr_assert_eq(line, CONF_MAX_PERSONAS + 1);
+}
+
+Test(bay0_config, spine_updates_from)
+{
+	struct spine_conf c;
+	unsigned line;
+
+	cr_assert_eq(parse("spine-updates-from web\n", false, &c, &line), 0);
+	cr_assert_str_eq(c.spine_updates_from, "web");
+	cr_assert_eq(parse("spine-updates-from web\nspine-updates-from off\n", false, &c, &line),
+	             0);
+	cr_assert_str_eq(c.spine_updates_from, "", "the last line wins; off is none");
+	cr_assert_eq(parse("spine-updates-from Web\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("spine-updates-from web work\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("spine-updates-from\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("spine-updates-from ../web\n", false, &c, &line), -EINVAL);
+}
+
+Test(bay0_config, spine_update_stop_only_in_test_builds)
+{
+	struct spine_conf c;
+	unsigned line;
+
+	cr_assert_eq(parse("test-spine-update-stop-after 5\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-spine-update-stop-after 5\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_update_stop_after, 5);
+	cr_assert_eq(parse("test-spine-update-stop-after 0\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-spine-update-stop-after 65\n", true, &c, &line), -EINVAL);
 }

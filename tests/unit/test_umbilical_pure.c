@@ -377,3 +377,103 @@ Test(umbilical, prompt_text)
 	}
 	cr_assert_eq(strlen(joined), 4 * 255, "every byte of the name shown");
 }
+
+Test(umbilical, spine_request)
+{
+	struct umb_request rq;
+	char err[256];
+
+	cr_assert_eq(req("spine slot-v3", &rq, err), 0, "%s", err);
+	cr_assert_eq(rq.op, UMB_OP_SPINE);
+	cr_assert_str_eq(rq.name, "slot-v3");
+	cr_assert_str_eq(rq.source, "", "no source: the sender is the source");
+	cr_assert_eq(req("spine v3\n", &rq, err), 0, "one final newline dropped");
+	cr_assert_str_eq(rq.name, "v3");
+	memset(&rq, 0x55, sizeof(rq));
+	cr_assert_eq(req("spine ../v3", &rq, err), -EINVAL, "a folder name, not a path");
+	cr_assert(strstr(err, "name rule: '/'"), "%s", err);
+	cr_assert_eq(rq.op, (enum umb_op)0x55555555, "nothing written on refusal");
+	cr_assert_eq(req("spine ..", &rq, err), -EINVAL);
+	cr_assert_eq(req("spine ", &rq, err), -EINVAL, "empty name");
+	cr_assert_eq(req("spine", &rq, err), -EINVAL);
+	cr_assert(strstr(err, "or 'spine <folder name>'"), "%s", err);
+	cr_assert_eq(req("spine a\x1b[2J", &rq, err), -EINVAL);
+	cr_assert(strstr(err, "control character"), "%s", err);
+	cr_assert_eq(req("spines v3", &rq, err), -EINVAL);
+}
+
+Test(umbilical, spine_summary)
+{
+	struct umb_spine_summary s;
+	char err[256];
+	const char *dry = "slot a: version 2, good\n"
+	                  "slot b: version 1, not good\n"
+	                  "new slot (/persist/transfer/spine-7): version 3\n"
+	                  "write /run/bay0/esp/spine/b/slot.conf (18 bytes, slot a's)\n";
+
+	cr_assert_eq(umb_spine_summary_parse(dry, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert(s.have_version);
+	cr_assert_eq(s.version, 3);
+	cr_assert_not(s.already);
+	cr_assert_str_eq(s.slot[0], "slot a: version 2, good");
+	cr_assert_str_eq(s.slot[1], "slot b: version 1, not good");
+	cr_assert_eq(umb_spine_summary_parse("slot a: version 3, good\nnew slot (x): version 3\n"
+	                                     "updated already: slot a holds this slot\n",
+	                                     &s, err, sizeof(err)),
+	             0);
+	cr_assert(s.already);
+	/* No version, or a malformed one: refused, never a guess. */
+	cr_assert_eq(umb_spine_summary_parse("slot a: version 2, good\n", &s, err, sizeof(err)),
+	             -EINVAL);
+	cr_assert(strstr(err, "no version"), "%s", err);
+	cr_assert_eq(umb_spine_summary_parse("new slot (x): version \n", &s, err, sizeof(err)),
+	             -EINVAL);
+	cr_assert_eq(umb_spine_summary_parse("new slot (x): version 3x\n", &s, err, sizeof(err)),
+	             -EINVAL);
+	cr_assert_eq(
+	        umb_spine_summary_parse("new slot (x): version 4294967296\n", &s, err, sizeof(err)),
+	        -EINVAL, "over 32 bits");
+	cr_assert_eq(
+	        umb_spine_summary_parse("new slot (x): version 4294967295", &s, err, sizeof(err)),
+	        0, "no final newline");
+	cr_assert_eq(s.version, 4294967295u);
+	cr_assert_eq(umb_spine_summary_parse("", &s, err, sizeof(err)), -EINVAL);
+}
+
+Test(umbilical, spine_prompt_text)
+{
+	char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1], name[256];
+	struct umb_spine_summary sum = {.have_version = true,
+	                                .version = 3,
+	                                .slot = {"slot a: version 2, good", "slot b: \x1b[2Jx"}};
+	struct umb_spine_prompt_info pi = {
+	        .id = 9, .source = "web", .folder = "v3", .sum = &sum, .size = 4321};
+	size_t n;
+
+	for (int i = 0; i < SV_SHA512_LEN; i++)
+		pi.sig_sha512[i] = (uint8_t)(0xff - i);
+	n = umb_spine_prompt_text(&pi, lines);
+	cr_assert_eq(n, 11);
+	cr_assert_str_eq(lines[0], "umbilical: ---- Spine update request 9 ----");
+	cr_assert_str_eq(lines[1], "umbilical: from persona  web");
+	cr_assert_str_eq(lines[2], "umbilical: its folder   v3");
+	cr_assert(strstr(lines[3], "the Spine: slot a of the ESP"), "%s", lines[3]);
+	cr_assert_str_eq(lines[4], "umbilical: version      3");
+	cr_assert_str_eq(lines[5], "umbilical: on the ESP   slot a: version 2, good");
+	cr_assert_str_eq(lines[6], "umbilical:              slot b: \\x1b[2Jx", "escaped");
+	cr_assert_str_eq(lines[7], "umbilical: size         4321 bytes in 5 files");
+	cr_assert(strstr(lines[8], "SHA512.sig   sha512 fffefdfc"), "%s", lines[8]);
+	cr_assert(strstr(lines[10], "press Y"));
+	memset(name, 0xe6, 255);
+	name[255] = 0;
+	pi.folder = name;
+	n = umb_spine_prompt_text(&pi, lines);
+	cr_assert_leq(n, UMB_PROMPT_LINES);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(strncmp(lines[i], "umbilical: ", 11), 0);
+		cr_assert_leq(strlen(lines[i]), UMB_RELAY_MAX);
+		for (const char *p = lines[i]; *p; p++)
+			cr_assert(*p >= 0x20 && *p <= 0x7e);
+	}
+	cr_assert_eq(n, 14, "the widest folder name takes four lines, whole");
+}
