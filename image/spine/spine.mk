@@ -128,6 +128,8 @@ TEST_PERSONAS += netown netthief netghost wifiown
 TEST_PERSONAS += usrc urcv
 # ... and a source of links, a FIFO and an oversized file, and its asker.
 TEST_PERSONAS += uodd upick
+# ... and a receiver whose inbox is a symbolic link it planted (checklist 3).
+TEST_PERSONAS += uplant
 $(SP)/test/%.passport: tests/vm-bay0/personas/%.pp $(SP)/test/pvm.erofs $(PASSPORT_DEPS)
 	image/spine/mkpassport.sh -o $@ -t $< -i $(SP)/test/pvm.erofs \
 		-D SPIN_CORES=$(SPIN_CORES) -s $(PERSONA_SEC) -p $(PERSONA_PUB)

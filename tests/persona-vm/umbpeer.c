@@ -9,7 +9,12 @@
  *			sparse file over the cap; tries mknod (refused: no CAP_MKNOD)
  *	umbpeer odd-pull   asks for each of them (again while bay0 says the
  *			console is busy or the rate is spent); each must be refused for
- *			what it is, before any prompt
+ *			what it is, before any prompt; and for swap-me, which uodd keeps
+ *			exchanging with another file, and for names that break the rule
+ *	umbpeer plant	plants symbolic links where bay0 writes (its inbox -> bay0's
+ *			/persist/transfer) and where a runtime would mount (proc, a
+ *			/dev/null, a pts, transfer) in its own /persist, then asks usrc for
+ *			plant-me.bin: accepted at the console, the delivery must be refused
  *
  * bay0's console decides; the harness plays the person there (umb-keys.sh):
  * Y for accept-me.bin, n for deny-me.txt, nothing for wait-me.txt. */
@@ -62,10 +67,12 @@ static int offer(void)
 	/* 0755: what arrives must not be executable whatever the source's mode. */
 	ok = ok && put("/persist/outbox/accept-me.bin", BIG, 0755) == 0 &&
 	     put("/persist/outbox/deny-me.txt", 100, 0644) == 0 &&
-	     put("/persist/outbox/wait-me.txt", 100, 0644) == 0;
-	pvm_report("umb-offered", ok,
-	           "accept-me.bin (%u bytes, mode 0755), deny-me.txt, wait-me.txt: %s", BIG,
-	           ok ? "in outbox" : strerror(errno));
+	     put("/persist/outbox/wait-me.txt", 100, 0644) == 0 &&
+	     put("/persist/outbox/plant-me.bin", 100, 0644) == 0;
+	pvm_report(
+	        "umb-offered", ok,
+	        "accept-me.bin (%u bytes, mode 0755), deny-me.txt, wait-me.txt, plant-me.bin: %s",
+	        BIG, ok ? "in outbox" : strerror(errno));
 	for (;;)
 		pause();
 	return 0;
@@ -131,6 +138,29 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* One case, asked until bay0 answers about the file itself: a persona that
+ * finds the console busy with another request, or is over its rate, asks
+ * again later, as a real one would (for at most two minutes). */
+static void expect_retry(const char *item, const char *req, const char *want)
+{
+	char ans[512];
+	long long t0 = now_ms();
+	int tries = 0;
+
+	for (;;) {
+		bool rate;
+
+		ask(req, ans, sizeof(ans));
+		tries++;
+		rate = !strncmp(ans, "refused: rate limit", 19);
+		if ((!rate && strncmp(ans, "refused: busy", 13)) || now_ms() - t0 > 120000)
+			break;
+		sleep(rate ? 5 : 2);
+	}
+	pvm_report(item, !strncmp(ans, want, strlen(want)), "'%s' -> '%s' (%d request(s))", req,
+	           ans, tries);
+}
+
 static int pull(void)
 {
 	struct stat st;
@@ -143,11 +173,12 @@ static int pull(void)
 	 * have passed since the first (a bad name is refused in the host test). */
 	t0 = now_ms();
 	expect("umb-unknown-source", "pull nosuch x", "refused: no running persona 'nosuch'");
-	expect("umb-timed-out", "pull usrc wait-me.txt", "timed out");
-	expect("umb-accepted", "pull usrc accept-me.bin", "delivered accept-me.bin");
+	/* Asked again while another persona's request holds the console. */
+	expect_retry("umb-timed-out", "pull usrc wait-me.txt", "timed out");
+	expect_retry("umb-accepted", "pull usrc accept-me.bin", "delivered accept-me.bin");
 	while (now_ms() - t0 < 10500)
 		usleep(100000);
-	expect("umb-denied", "pull usrc deny-me.txt", "denied");
+	expect_retry("umb-denied", "pull usrc deny-me.txt", "denied");
 	arrived();
 	pvm_report("umb-not-delivered",
 	           stat("/persist/inbox/deny-me.txt", &st) < 0 &&
@@ -214,32 +245,22 @@ static int odd_offer(void)
 		           "mknod of a character device in the outbox: %s",
 		           r < 0 ? strerror(e) : "it worked");
 	}
+	/* swap-me and swap-alt, exchanged for ever (renameat2 RENAME_EXCHANGE):
+	 * whatever bay0 copies, the file at the path changes under it. Two
+	 * exchanges a millisecond or so; bay0's copy of 3 MiB takes hundreds. */
+	ok = put("/persist/outbox/swap-me", BIG, 0644) == 0 &&
+	     put("/persist/outbox/swap-alt", BIG / 2, 0644) == 0;
+	pvm_report("umb-odd-swapping", ok, "swap-me (%u bytes) and swap-alt exchanged from now on",
+	           BIG);
+	for (unsigned long n = 0; ok; n++) {
+		if (renameat2(AT_FDCWD, "/persist/outbox/swap-me", AT_FDCWD,
+		              "/persist/outbox/swap-alt", RENAME_EXCHANGE) < 0)
+			break;
+		usleep(500);
+	}
 	for (;;)
 		pause();
 	return 0;
-}
-
-/* One case, asked until bay0 answers about the file itself: a persona that
- * finds the console busy with another request, or is over its rate, asks
- * again later, as a real one would (for at most two minutes). */
-static void expect_retry(const char *item, const char *req, const char *want)
-{
-	char ans[512];
-	long long t0 = now_ms();
-	int tries = 0;
-
-	for (;;) {
-		bool rate;
-
-		ask(req, ans, sizeof(ans));
-		tries++;
-		rate = !strncmp(ans, "refused: rate limit", 19);
-		if ((!rate && strncmp(ans, "refused: busy", 13)) || now_ms() - t0 > 120000)
-			break;
-		sleep(rate ? 5 : 2);
-	}
-	pvm_report(item, !strncmp(ans, want, strlen(want)), "'%s' -> '%s' (%d request(s))", req,
-	           ans, tries);
 }
 
 static int odd_pull(void)
@@ -252,9 +273,54 @@ static int odd_pull(void)
 	expect_retry("umb-odd-fifo", "pull uodd fifo", "refused: a FIFO, not a regular file");
 	expect_retry("umb-odd-huge", "pull uodd huge",
 	             "refused: 68157440 bytes, over the cap of 67108864");
+	expect_retry("umb-odd-swap", "pull uodd swap-me", "refused: the source ");
+	expect_retry("umb-odd-dotdot", "pull uodd ../secret", "refused: name rule: '/' at byte 2");
+	/* A NUL inside the name, sent as the bytes of the datagram. */
+	{
+		static const char nul[] = "pull uodd real0.txt\0x";
+		char ans[512];
+		ssize_t n;
+
+		for (int i = 0; i < 30; i++) {
+			n = write(0, nul, sizeof(nul) - 1) < 0 ? -1 : read(0, ans, sizeof(ans) - 1);
+			ans[n > 0 ? n : 0] = 0;
+			if (strncmp(ans, "refused: rate limit", 19) &&
+			    strncmp(ans, "refused: busy", 13))
+				break;
+			sleep(5);
+		}
+		pvm_report("umb-odd-nul",
+		           !strcmp(ans, "refused: name rule: control character U+0000 at byte 9"),
+		           "'pull uodd real0.txt\\0x' -> '%s'", ans);
+	}
 	pvm_report("umb-odd-nothing",
 	           stat("/persist/inbox", &st) < 0 || (S_ISDIR(st.st_mode) && st.st_nlink == 2),
 	           "the inbox is absent or holds no file");
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* The symbolic links of escape checklist item 3 (CVE-2019-19921 and kin):
+ * planted in its own /persist where bay0 writes or a runtime would mount. */
+static int plant(void)
+{
+	static const char *const links[][2] = {
+	        {"/persist/transfer", "/persist/inbox"}, /* bay0's staging, as bay0 reads it */
+	        {"/proc/self/root", "/persist/proc"},    {"/dev/null", "/persist/null"},
+	        {"/dev/pts/0", "/persist/pts"},          {"../usrc/outbox", "/persist/transfer"},
+	};
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		ok = ok && symlink(links[i][0], links[i][1]) == 0;
+	pvm_report("umb-planted", ok,
+	           "inbox -> /persist/transfer, proc, null, pts, transfer -> ../usrc/outbox: %s",
+	           ok ? "planted" : strerror(errno));
+	/* After urcv's cases, which hold the console for a while. */
+	sleep(45);
+	expect_retry("umb-plant-inbox", "pull usrc plant-me.bin",
+	             "refused: the receiver's inbox is not a plain folder");
 	for (;;)
 		pause();
 	return 0;
@@ -270,6 +336,8 @@ int main(int argc, char **argv)
 		return odd_offer();
 	if (argc == 2 && !strcmp(argv[1], "odd-pull"))
 		return odd_pull();
+	if (argc == 2 && !strcmp(argv[1], "plant"))
+		return plant();
 	pvm_line("umbpeer: want offer|pull");
 	return 2;
 }

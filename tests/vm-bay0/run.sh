@@ -111,10 +111,11 @@ PVM_ITEMS=(
 	persist-write persist-noexec persist-mmap-exec persist-flags persist-mknod
 	exec-right-write exec-right-exec exec-right-mmap-exec exec-right-flags exec-right-mknod
 	umb-odd-offered umb-odd-mknod umb-odd-link-out umb-odd-link-in umb-odd-fifo umb-odd-huge
-	umb-odd-nothing
+	umb-odd-swapping umb-odd-swap umb-odd-dotdot umb-odd-nul umb-odd-nothing
+	umb-planted umb-plant-inbox
 )
 # Personas of the test Spine that must run, and the two that must not.
-STARTED=(escape probe execok brief bomb hog spin xa xb netown wifiown usrc urcv uodd upick)
+STARTED=(escape probe execok brief bomb hog spin xa xb netown wifiown usrc urcv uodd upick uplant)
 REFUSED=(badsig badimg)
 
 # The serial log without the harness's "[  12.345] " stamps.

@@ -131,6 +131,50 @@ odd_in=$(debugfs -R 'ls /upick/inbox' "$fs" 2>/dev/null | tr -s ' \n' ' ' | grep
 [ -z "$odd_in" ] && pass "upick's inbox holds none of them after the reboot" ||
 	fail "upick's inbox holds: $odd_in"
 
+# A source exchanged with another file while bay0 copies it, and names
+# that break the rule (a path, a NUL): refused, before any prompt.
+for c in "swap-me:refused: the source (changed|was swapped) during the copy" \
+	"../secret:refused: name rule: '/' at byte 2 \\(a name, not a path\\)" \
+	"NUL:refused: name rule: control character U\\+0000 at byte 9"; do
+	n=${c%%:*} want=${c#*:}
+	case $n in
+	swap-me) l=$(grep -aE "^bay0: umbilical: request [0-9]+: upick asks for 'swap-me' from uodd: $want\$" "$p" | head -n 1) ;;
+	*) l=$(grep -aE "^bay0: umbilical: request [0-9]+ from upick: $want\$" "$p" | head -n 1) ;;
+	esac
+	id=$(sed -nE 's/^bay0: umbilical: request ([0-9]+)[: ].*/\1/p' <<<"$l")
+	prompt=$(grep -acE "^bay0: umbilical: ---- transfer request ${id:-x} ----" "$p")
+	if [ -n "$l" ] && [ "$prompt" = 0 ]; then
+		pass "refused before any prompt: '${l#bay0: umbilical: }'"
+	else
+		fail "$n: want a line /$want/ and no prompt; got '${l:-no line}', $prompt prompt(s)"
+	fi
+done
+
+# Escape checklist item 3: symbolic links planted in the persona's own
+# /persist where bay0 writes (its inbox -> bay0's /persist/transfer) or a
+# runtime would mount (proc, null, pts, transfer). Accepted at the console,
+# the delivery is refused; nothing is written through any of them.
+l=$(grep -aE "^bay0: umbilical: request [0-9]+: accepted \(key Y at the console\), but not delivered to uplant from usrc: the receiver's inbox is not a plain folder$" "$p" | head -n 1)
+planted=$(grep -acE '^bay0: \[uplant\] pvm: umb-planted: ok' "$p")
+itype=$(debugfs -R 'stat /uplant/inbox' "$fs" 2>/dev/null | grep -oE 'Type: [a-z]+')
+tleft=$(debugfs -R 'ls -p /transfer' "$fs" 2>/dev/null | awk -F/ '$6 != "" && $6 != "." && $6 != ".." { print $6 }' | tr '\n' ' ')
+devnull=$(grep -acE '^bay0: \[[a-z]+\] escape: unlink /dev/null: ok$' "$p")
+if [ -n "$l" ] && [ "$planted" = 1 ] && [ "$itype" = "Type: symlink" ] && [ -z "$tleft" ] && [ "$devnull" -ge 1 ]; then
+	pass "escape checklist 3: links planted in /persist/uplant (inbox -> /persist/transfer, proc, null, pts, transfer); the transfer accepted at the console is not delivered: '${l##*: }'; the inbox is still uplant's link, /persist/transfer empty: nothing written through them; unlink /dev/null: EROFS ($devnull probe(s))"
+else
+	fail "escape checklist 3: refusal '${l:-none}', planted $planted, inbox '${itype:-none}', /persist/transfer '${tleft}', unlink /dev/null ok in $devnull probe(s)"
+fi
+
+# Escape checklist item 16, from the cases above: an unconfirmed transfer
+# denied and logged (n, timeout), '..', '/', NUL and control characters,
+# symbolic links out of the outbox, FIFOs, device nodes and a file over the
+# cap refused, nothing delivered but the file accepted whole.
+if [ "$nfail" = 0 ]; then
+	pass "escape checklist 16: denied and timed-out transfers logged and not delivered; '..', '/', NUL refused by the name rule; links, a FIFO, a device node (not even made), a file over the cap and a swapped source refused before any prompt; only accept-me.bin delivered, whole"
+else
+	fail "escape checklist 16: $nfail of the Umbilical checks above failed"
+fi
+
 # Nothing left in bay0's staging folder after the reboot.
 left=$(debugfs -R 'ls -p /transfer' "$fs" 2>/dev/null | awk -F/ '$6 != "" && $6 != "." && $6 != ".." { print $6 }' | tr '\n' ' ')
 if [ -z "$left" ] && debugfs -R 'stat /transfer' "$fs" 2>/dev/null | grep -q 'Type: directory'; then

@@ -2,7 +2,8 @@
 # tests/vm-bay0/umb-keys.sh: the person at bay0's console during boot 1 of
 # tests/vm-bay0/run.sh (docs/umbilical.md). It reads the serial log as it
 # grows and types on the VM's keyboard through QEMU's monitor (sendkey):
-# Y (shift-y) 2.5 s after a real prompt for accept-me.bin, n 0.5 s after one
+# Y (shift-y) 2.5 s after a real prompt for accept-me.bin or plant-me.bin
+# (uplant's, whose inbox is a planted symbolic link), n 0.5 s after one
 # for deny-me.txt, nothing for wait-me.txt (bay0 must time it out); and,
 # once the persona has printed its fake prompt and no real prompt is open,
 # one Y, which bay0 must ignore. A real prompt is one bay0 drew: its lines
@@ -36,7 +37,17 @@ for _ in $(seq 400); do
 		case $answered in *" $id "*) continue ;; esac
 		answered+="$id "
 		case $name in
-		accept-me.bin) sleep 2.5 && key shift-y ;;
+		accept-me.bin | plant-me.bin)
+			# A Y too soon after a redraw (other lines reach the
+			# console) only restarts the wait: press again, as a
+			# person would, while the prompt stands undecided.
+			sleep 2.5
+			for _ in 1 2 3 4; do
+				key shift-y
+				sleep 3
+				grep -qE "^(\[ *[0-9.]+\] )?bay0: umbilical: request $id: (accepted|denied|timed out)" "$log" && break
+			done
+			;;
 		deny-me.txt) sleep 0.5 && key n ;;
 		*) echo "umb-keys: request $id ($name): no answer" ;;
 		esac
