@@ -62,7 +62,10 @@ for _ in $(seq 400); do
 			stray=1
 		fi
 	fi
-	if [ -n "$stray" ] && grep -q 'pvm: umb-done' <<<"$plain"; then
+	# Done once urcv has finished and uplant's request (asked later, whenever
+	# its sleep ends under emulation) has been answered.
+	if [ -n "$stray" ] && grep -q 'pvm: umb-done' <<<"$plain" &&
+		grep -q 'pvm: umb-plant-inbox: ' <<<"$plain"; then
 		break
 	fi
 	sleep 0.5
