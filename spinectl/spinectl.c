@@ -263,6 +263,16 @@ static void write_durable(const char *rel, const uint8_t *data, size_t len)
 		unlink(tmp);
 		die("%s: rename: %s", dst, strerror(e));
 	}
+	/*
+	 * On Linux vfat, rename() frees the old file's clusters at once, but
+	 * the new directory entry reaches the disk only with the renamed
+	 * file's inode: fsyncing the folder alone can leave, after a power
+	 * cut, neither the old file nor the new one. Sync the file first.
+	 */
+	fd = open(dst, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		die("%s: fsync after rename: %s", dst, strerror(errno));
+	close(fd);
 	fsync_dir(dst);
 }
 
