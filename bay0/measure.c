@@ -1,6 +1,7 @@
 /* measure.c: bay0's side of the run-time measurements (measure.h). */
 #define _GNU_SOURCE
 #include "measure.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -228,16 +229,9 @@ int measure_extend(struct measure *m, const char *s, char *err, size_t errlen)
 void measure_persona_string(char out[MEASURE_STRING_MAX], const char *name,
                             const uint8_t passport_sha512[64], const uint8_t image_sha512[64])
 {
-	static const char hx[] = "0123456789abcdef";
 	int n = snprintf(out, MEASURE_STRING_MAX, "spine:persona:%.31s:", name);
-	for (int i = 0; i < 64; i++) {
-		out[n++] = hx[passport_sha512[i] >> 4];
-		out[n++] = hx[passport_sha512[i] & 15];
-	}
-	out[n++] = ':';
-	for (int i = 0; i < 64; i++) {
-		out[n++] = hx[image_sha512[i] >> 4];
-		out[n++] = hx[image_sha512[i] & 15];
-	}
-	out[n] = 0;
+	char *p = hex_lower(passport_sha512, 64, out + n);
+
+	*p++ = ':';
+	hex_lower(image_sha512, 64, p);
 }

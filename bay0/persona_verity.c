@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "persona_verity.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,21 +21,15 @@
 
 int verity_table(const struct passport_verity *v, unsigned maj, unsigned min, char *out, size_t len)
 {
-	static const char hx[] = "0123456789abcdef";
 	char root[2 * PASSPORT_VERITY_ROOT_LEN + 1], salt[2 * PASSPORT_VERITY_SALT_MAX + 1];
+	size_t salt_len =
+	        v->salt_len < PASSPORT_VERITY_SALT_MAX ? v->salt_len : PASSPORT_VERITY_SALT_MAX;
 
-	for (size_t i = 0; i < PASSPORT_VERITY_ROOT_LEN; i++) {
-		root[2 * i] = hx[v->root[i] >> 4];
-		root[2 * i + 1] = hx[v->root[i] & 15];
-	}
-	root[sizeof root - 1] = 0;
-	if (v->salt_len == 0)
+	hex_lower(v->root, PASSPORT_VERITY_ROOT_LEN, root);
+	if (salt_len == 0)
 		strcpy(salt, "-");
-	for (size_t i = 0; i < v->salt_len && i < PASSPORT_VERITY_SALT_MAX; i++) {
-		salt[2 * i] = hx[v->salt[i] >> 4];
-		salt[2 * i + 1] = hx[v->salt[i] & 15];
-		salt[2 * i + 2] = 0;
-	}
+	else
+		hex_lower(v->salt, salt_len, salt);
 	/* hash_start counts hash blocks from the device's start: the tree
 	 * begins at the pinned hash offset (no superblock there to skip). */
 	int n = snprintf(out, len, "1 %u:%u %u:%u %u %u %llu %llu sha256 %s %s", maj, min, maj, min,

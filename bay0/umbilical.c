@@ -2,6 +2,7 @@
  * umbilical.c: the Umbilical's pure parts (umbilical.h, docs/umbilical.md).
  */
 #include "umbilical.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -267,15 +268,10 @@ enum umb_decision umb_prompt_key(struct umb_prompt *p, unsigned char key, long l
 size_t umb_prompt_text(const struct umb_prompt_info *pi,
                        char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	char h[2 * SV_SHA512_LEN + 1];
 	size_t n = 0, off = 0, len = strlen(pi->name);
 
-	for (size_t i = 0; i < SV_SHA512_LEN; i++) {
-		h[2 * i] = hex[pi->sha512[i] >> 4];
-		h[2 * i + 1] = hex[pi->sha512[i] & 15];
-	}
-	h[sizeof(h) - 1] = 0;
+	hex_lower(pi->sha512, SV_SHA512_LEN, h);
 #define LINE(...) snprintf(lines[n++], UMB_RELAY_MAX + 1, __VA_ARGS__)
 	LINE("umbilical: ---- transfer request %llu ----", pi->id);
 	LINE("umbilical: from persona  %.*s", PASSPORT_NAME_MAX, pi->source);
@@ -341,15 +337,10 @@ int umb_spine_summary_parse(const char *out, struct umb_spine_summary *s, char *
 size_t umb_spine_prompt_text(const struct umb_spine_prompt_info *pi,
                              char lines[UMB_PROMPT_LINES][UMB_RELAY_MAX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	char h[2 * SV_SHA512_LEN + 1], e[301];
 	size_t n = 0, off = 0, len = strlen(pi->folder);
 
-	for (size_t i = 0; i < SV_SHA512_LEN; i++) {
-		h[2 * i] = hex[pi->sig_sha512[i] >> 4];
-		h[2 * i + 1] = hex[pi->sig_sha512[i] & 15];
-	}
-	h[sizeof(h) - 1] = 0;
+	hex_lower(pi->sig_sha512, SV_SHA512_LEN, h);
 #define LINE(...) snprintf(lines[n++], UMB_RELAY_MAX + 1, __VA_ARGS__)
 	LINE("umbilical: ---- Spine update request %llu ----", pi->id);
 	LINE("umbilical: from persona  %.*s", PASSPORT_NAME_MAX, pi->source);
