@@ -5,7 +5,7 @@
 
 PERSONA_SRCS := bay0/passport.c bay0/persona.c bay0/caps.c bay0/cgroup.c \
 	$(wildcard bay0/persona_*.c)
-PERSONA_HDRS := $(PERSONA_SRCS:.c=.h) $(VERIFY_HDRS)
+PERSONA_HDRS := $(PERSONA_SRCS:.c=.h) bay0/hex.h $(VERIFY_HDRS)
 PERSONA_HOST_OBJS := $(PERSONA_SRCS:bay0/%.c=$(B)/bay0/persona/host/%.o)
 PERSONA_SAN_OBJS  := $(PERSONA_SRCS:bay0/%.c=$(B)/bay0/persona/san/%.o)
 PERSONA_LIBS := -lseccomp -lcap

@@ -2,7 +2,7 @@
 # rate and prompt code (bay0/umbilical.c) and the copy (bay0/umbilical_copy.c).
 # Both link with bay0/passport.c (persona_refuse, the grants) and verify/.
 UMB_SRCS := bay0/umbilical.c bay0/umbilical_copy.c
-UMB_HDRS := bay0/umbilical.h bay0/umbilical_copy.h bay0/passport.h $(VERIFY_HDRS)
+UMB_HDRS := bay0/umbilical.h bay0/umbilical_copy.h bay0/passport.h bay0/hex.h $(VERIFY_HDRS)
 UMB_SAN_OBJS := $(UMB_SRCS:bay0/%.c=$(B)/bay0/umb-san/%.o) $(B)/bay0/umb-san/passport.o
 .SECONDARY: $(UMB_SAN_OBJS)
 
