@@ -22,6 +22,11 @@
 #                    first serial line that matches: the guest's init decides
 #                    what happens next (bay0: orderly shutdown, then reboot).
 #                    Given more than once: once every ERE has matched a line
+#   --cut-on ERE     a power cut: at the first serial line that matches (and
+#                    --cut-after S seconds later, decimals allowed; default 0)
+#                    QEMU is killed with SIGKILL: no flush, no shutdown, the
+#                    guest's unwritten page cache gone, as when the power
+#                    fails. Ends the run with end=cut
 #   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
 #   --tpm-state DIR  swtpm's state folder, kept by the caller (made when
 #                    absent), so that one TPM, its persistent objects and
@@ -44,6 +49,7 @@
 #   0 poweroff   the guest powered the machine off
 #   2 resets     the guest kept resetting: --max-boots reached
 #   3 matched    a line matched --until; the harness stopped the VM
+#   4 cut        a line matched --cut-on; the harness killed QEMU (SIGKILL)
 #   5 crash      the firmware printed a CPU exception (OVMF then hangs for
 #                ever); the harness stopped the VM at once
 #   124 timeout  --timeout reached; the harness stopped the VM
@@ -60,7 +66,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-disk='' timeout=120 max_boots=6 until='' cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cut_on='' cut_after=0 cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0
 extra=()
 
 die() {
@@ -79,6 +85,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--max-boots) max_boots=$2 && shift ;;
 	--until) until=$2 && shift ;;
+	--cut-on) cut_on=$2 && shift ;;
+	--cut-after) cut_after=$2 && shift ;;
 	--cad-on) cad_on+=("$2") && shift ;;
 	--tpm) tpm='tpm-tis' ;;
 	--tpm-crb) tpm='tpm-crb' ;;
@@ -113,6 +121,7 @@ done
 	die "--tpm-state $tpm_state is not a folder"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds"
 [[ $max_boots =~ ^[1-9][0-9]*$ ]] || die "--max-boots wants a count"
+[[ $cut_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--cut-after wants seconds (0, 1.25, ...)"
 [ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ovmf.XXXXXX")
@@ -237,6 +246,21 @@ reader() {
 			printf '[%4d.%03d] ovmf: ctrl-alt-del pressed\n' $((us / 1000000)) $((us % 1000000 / 1000)) |
 				tee -a "$log" | { [ "$live" = 0 ] && cat >/dev/null || cat; }
 		fi
+		if [ -n "$cut_on" ] && [ ! -e "$work/cut-armed" ] &&
+			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $cut_on ]]; then
+			: >"$work/cut-armed"
+			# In the background, so that lines keep being logged
+			# until the very moment of the cut.
+			(
+				sleep "$cut_after"
+				# Not if the run has ended meanwhile (its QEMU gone).
+				[ -d "$work" ] && : >"$work/cut" 2>/dev/null || exit 0
+				kill -KILL "$qpid" 2>/dev/null || true
+				us=$(($(now_us) - start_us))
+				printf '[%4d.%03d] ovmf: power cut (SIGKILL), %s s after the line\n' \
+					$((us / 1000000)) $((us % 1000000 / 1000)) "$cut_after" >>"$log"
+			) &
+		fi
 		if [ -n "$until" ] && [ ! -e "$work/matched" ] &&
 			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $until ]]; then
 			: >"$work/matched"
@@ -257,7 +281,7 @@ end=
 boots=1
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.2
-	[ -e "$work/matched" ] || [ -e "$work/crashed" ] && break
+	[ -e "$work/matched" ] || [ -e "$work/crashed" ] || [ -e "$work/cut" ] && break
 	boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
 	[ "${boots:-0}" -ge 1 ] || boots=1
 	if [ "$boots" -gt "$max_boots" ]; then
@@ -278,7 +302,9 @@ rpid=
 boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
 [ "${boots:-0}" -ge 1 ] || boots=1
 [ "$end" != resets ] || boots=$max_boots
-if [ -e "$work/matched" ]; then
+if [ -e "$work/cut" ]; then
+	end=cut
+elif [ -e "$work/matched" ]; then
 	end=matched
 elif [ -e "$work/crashed" ]; then
 	end=crash
@@ -297,6 +323,7 @@ case $end in
 poweroff) exit 0 ;;
 resets) exit 2 ;;
 matched) exit 3 ;;
+cut) exit 4 ;;
 crash) exit 5 ;;
 timeout) exit 124 ;;
 *) exit 1 ;;
