@@ -41,6 +41,12 @@
 #                    disk, through the store's Boot#### entries and BootOrder
 #                    (or \EFI\BOOT\BOOTX64.EFI); usable with --kernel too
 #   --live           also print the serial lines on stdout as they come
+#   --seabios        SeaBIOS instead of OVMF, with --kernel only: QEMU loads
+#                    the kernel and initrd itself (no UEFI, no loader, no
+#                    variable store), a few seconds sooner. Only for tests
+#                    where neither the firmware nor the loader is what is
+#                    tested (docs/harness.md); boots are counted from
+#                    SeaBIOS's debug console instead of the flash's resets
 #   --secboot        OVMF_CODE_4M.secboot.fd (Secure Boot, variables in SMM);
 #                    with a fresh store it starts in setup mode
 #
@@ -66,7 +72,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-disk='' timeout=120 max_boots=6 until='' cut_on='' cut_after=0 cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cut_on='' cut_after=0 cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0 seabios=0
 extra=()
 
 die() {
@@ -96,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--inventory) inventory=$2 && shift ;;
 	--disk) disk=$2 && shift ;;
 	--live) live=1 ;;
+	--seabios) seabios=1 ;;
 	--secboot)
 		secboot=1
 		code=$ovmf_dir/OVMF_CODE_4M.secboot.fd
@@ -122,7 +129,12 @@ done
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds"
 [[ $max_boots =~ ^[1-9][0-9]*$ ]] || die "--max-boots wants a count"
 [[ $cut_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--cut-after wants seconds (0, 1.25, ...)"
-[ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
+if [ "$seabios" = 1 ]; then
+	[ -n "$kernel" ] && [ -z "$esp" ] && [ "$secboot" = 0 ] && [ -z "$vars" ] ||
+		die "--seabios boots --kernel only (no --esp, --secboot or --vars)"
+else
+	[ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ovmf.XXXXXX")
 qpid='' spid='' rpid=''
@@ -140,7 +152,7 @@ trap 'exit 1' INT TERM
 if [ -z "$vars" ]; then
 	vars=$work/vars.fd
 fi
-if [ ! -f "$vars" ]; then
+if [ "$seabios" = 0 ] && [ ! -f "$vars" ]; then
 	mkdir -p "$(dirname "$vars")"
 	cp "$vars_template" "$vars"
 fi
@@ -150,10 +162,18 @@ mkdir -p "$(dirname "$log")"
 args=(
 	-machine q35,smm=on -m 512 -smp 1 -nic none
 	-display none -monitor none -serial stdio
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-	-drive "if=pflash,format=raw,unit=1,file=$vars"
-	-trace pflash_reset -D "$work/trace"
+	-D "$work/trace"
 )
+# A boot is counted at each reset of the flash (OVMF); SeaBIOS has no
+# flash: there, at each "Booting from ROM" (the kernel QEMU loaded) on
+# SeaBIOS's debug console (count_boots).
+if [ "$seabios" = 1 ]; then
+	args+=(-chardev "file,id=seabios,path=$work/seabios.log"
+		-device isa-debugcon,iobase=0x402,chardev=seabios)
+else
+	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,unit=1,file=$vars" -trace pflash_reset)
+fi
 # The Secure Boot build runs its variable services in SMM and needs the
 # flash to accept writes from SMM only; the plain build writes the flash from
 # normal mode, and with secure=on those writes would be refused (OVMF then
@@ -202,6 +222,16 @@ if [ -n "$tpm" ]; then
 	args+=(-chardev "socket,id=chrtpm,path=$work/swtpm.sock"
 		-tpmdev emulator,id=tpm0,chardev=chrtpm -device "$tpm,tpmdev=tpm0")
 fi
+
+# Boots so far: the flash's resets in the trace (one at power-on, one at
+# each reset); under SeaBIOS, the kernels it started (its debug console).
+count_boots() {
+	if [ "$seabios" = 1 ]; then
+		grep -c '^Booting from ROM' "$work/seabios.log" 2>/dev/null || true
+	else
+		grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true
+	fi
+}
 
 # us since the epoch, from bash's clock ("1700000000.123456")
 now_us() {
@@ -282,7 +312,7 @@ boots=1
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.2
 	[ -e "$work/matched" ] || [ -e "$work/crashed" ] || [ -e "$work/cut" ] && break
-	boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+	boots=$(count_boots)
 	[ "${boots:-0}" -ge 1 ] || boots=1
 	if [ "$boots" -gt "$max_boots" ]; then
 		end=resets
@@ -299,7 +329,7 @@ wait "$qpid" || qrc=$?
 qpid=
 wait "$rpid" || true
 rpid=
-boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+boots=$(count_boots)
 [ "${boots:-0}" -ge 1 ] || boots=1
 [ "$end" != resets ] || boots=$max_boots
 if [ -e "$work/cut" ]; then

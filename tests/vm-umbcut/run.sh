@@ -192,7 +192,7 @@ run_boot() {
 	start=$SECONDS
 	local how=(--cut-on "$ere" --cut-after "$after")
 	[ "$spine" != plain ] || [ "$what" != after ] || how=(--until "$ere")
-	flock /tmp/spine-vm.lock "$harness" --kernel "$kernel" --initrd "$spines/$spine/initrd.img" \
+	flock /tmp/spine-vm.lock "$harness" --seabios --kernel "$kernel" --initrd "$spines/$spine/initrd.img" \
 		--append "$cmdline" --persist "$persist" --watchdog --log "$d/boot.log" --timeout 150 \
 		--max-boots 1 "${how[@]}" -- -smp 2 -monitor "unix:$d/monitor.sock,server=on,wait=off" \
 		>"$d/harness.txt" 2>&1
