@@ -1,10 +1,12 @@
 /*
  * umb_stall.c: TEST BUILDS ONLY. spine.conf's `test-umbilical-stall
- * mid-copy|staged|owned|linked` stops the Umbilical's copy at that point
- * for good, so that the power-cut test (tests/vm-umbcut/) can kill the
+ * mid-copy|staged|owned|linked [SECONDS]` stops the Umbilical's copy at
+ * that point, for good or for SECONDS, so that the power-cut test (tests/vm-umbcut/) can kill the
  * machine there (docs/umbilical.md, "Power cuts"). bay0 logs
  * "TEST: umbilical stalls at <point>" and sleeps, feeding the watchdog,
  * so that it is the power cut that ends the run and not the watchdog.
+ * With SECONDS the copy then goes on ("TEST: umbilical resumes"): the
+ * source persona can change its outbox in the meantime.
  * A release bay0 has none of this: umb_stall_hook() returns NULL and the
  * marker string is not in the binary (tests/host/bay0-release.sh).
  */
@@ -21,12 +23,24 @@ static void stall(void *arg, enum umb_point p)
 
 	if (b->conf.test_umb_stall != (unsigned)p + 1)
 		return;
-	log_line("TEST: umbilical stalls at %s (test-umbilical-stall): waiting for the power cut",
-	         names[p]);
-	for (;;) {
+	if (!b->conf.test_umb_stall_s) {
+		log_line("TEST: umbilical stalls at %s (test-umbilical-stall): waiting for the "
+		         "power "
+		         "cut",
+		         names[p]);
+		for (;;) {
+			(void)watchdog_feed(b);
+			sleep(1);
+		}
+	}
+	log_line("TEST: umbilical stalls at %s (test-umbilical-stall) for %u s", names[p],
+	         b->conf.test_umb_stall_s);
+	for (unsigned i = 0; i < b->conf.test_umb_stall_s; i++) {
 		(void)watchdog_feed(b);
 		sleep(1);
 	}
+	(void)watchdog_feed(b);
+	log_line("TEST: umbilical resumes at %s", names[p]);
 }
 #endif
 

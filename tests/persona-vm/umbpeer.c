@@ -13,6 +13,9 @@
  *			exchanging with another file, and for names that break the rule
  *	umbpeer cut-offer  the source of the power-cut test (tests/vm-umbcut/):
  *			reports the files the harness put in its outbox, then waits
+ *	umbpeer cut-swap   the same, then 7 s after its start swaps its outbox
+ *			folder for a symbolic link to it (outbox -> outbox.real) while
+ *			bay0 is stalled mid-copy (test-umbilical-stall mid-copy 10)
  *	umbpeer cut-pull   its receiver: asks for the first big-N.bin that is
  *			not in its inbox yet (one request a boot; the harness cuts the
  *			power during the transfer and boots again)
@@ -335,7 +338,7 @@ static int plant(void)
 
 /* The power-cut test's source: the files are the harness's (on the disk
  * it built), so that it knows their SHA-512; this persona only shows them. */
-static int cut_offer(void)
+static int cut_offer(bool swap)
 {
 	DIR *d = opendir("/persist/outbox");
 	struct dirent *de;
@@ -356,6 +359,15 @@ static int cut_offer(void)
 	           (intmax_t)bytes, d ? "ok" : strerror(errno));
 	if (d)
 		closedir(d);
+	if (swap) {
+		/* bay0 asks at about 3 s and stalls mid-copy for 10 s. A link
+		 * to the real folder: bay0 following it would deliver. */
+		sleep(7);
+		int ok = rename("/persist/outbox", "/persist/outbox.real") == 0 &&
+		         symlink("outbox.real", "/persist/outbox") == 0;
+		pvm_report("cut-swapped", ok, "outbox -> outbox.real: %s",
+		           ok ? "the outbox is now a symbolic link" : strerror(errno));
+	}
 	for (;;)
 		pause();
 	return 0;
@@ -382,7 +394,14 @@ static int cut_pull(void)
 	snprintf(req, sizeof(req), "pull cutsrc %s", name);
 	pvm_line("pvm: cut-asking: %s", name);
 	ask(req, ans, sizeof(ans));
-	pvm_report("cut-pull", strncmp(ans, "delivered ", 10) == 0, "'%s' -> '%s'", req, ans);
+	/* Not ok/FAIL: what the answer should be depends on the boot (a cut
+	 * leaves none; the swap boot's is a refusal); the harness judges. */
+	pvm_line("pvm: cut-answer: '%s' -> '%s'", req, ans);
+	if (!strncmp(ans, "refused: the source was swapped", 31)) {
+		/* The outbox swapped under the copy: ask once more. */
+		ask(req, ans, sizeof(ans));
+		pvm_line("pvm: cut-pull-again: '%s' -> '%s'", req, ans);
+	}
 	for (;;)
 		pause();
 	return 0;
@@ -401,9 +420,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "plant"))
 		return plant();
 	if (argc == 2 && !strcmp(argv[1], "cut-offer"))
-		return cut_offer();
+		return cut_offer(false);
+	if (argc == 2 && !strcmp(argv[1], "cut-swap"))
+		return cut_offer(true);
 	if (argc == 2 && !strcmp(argv[1], "cut-pull"))
 		return cut_pull();
-	pvm_line("umbpeer: want offer|pull|odd-offer|odd-pull|plant|cut-offer|cut-pull");
+	pvm_line("umbpeer: want offer|pull|odd-offer|odd-pull|plant|cut-offer|cut-swap|cut-pull");
 	return 2;
 }

@@ -284,4 +284,11 @@ Test(bay0_config, spine_update_stop_only_in_test_builds)
 	cr_assert_eq(parse("test-umbilical-stall\n", true, &c, &line), -EINVAL);
 	cr_assert_eq(parse("test-umbilical-stall copied\n", true, &c, &line), -EINVAL);
 	cr_assert_eq(parse("test-umbilical-stall owned linked\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(c.test_umb_stall_s, 0);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 10\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 1);
+	cr_assert_eq(c.test_umb_stall_s, 10);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 0\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 601\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 5 5\n", true, &c, &line), -EINVAL);
 }

@@ -9,7 +9,9 @@
 #
 # DIR holds the power-cut Spines (tests/vm-umbcut/umbcut.mk): DIR/POINT/
 # initrd.img for POINT mid-copy, staged, owned and linked (whose bay0 stalls
-# there: test-umbilical-stall) and DIR/plain/initrd.img (no stall). Each
+# there: test-umbilical-stall), DIR/plain/initrd.img (no stall) and
+# DIR/swap/initrd.img (stalls mid-copy for 10 s; its cutsrc swaps its
+# outbox for a symbolic link meanwhile). Each
 # boots directly (-kernel, under OVMF): the loader is not what is tested.
 #
 # One /persist disk for all the boots. cutsrc's outbox holds big-1.bin ..
@@ -24,7 +26,10 @@
 #       drawn from the copy's time as boot 3 measured it);
 #  6.   a random moment of the delivery (the prompt, then a delay from the
 #       Y typed to a second past the link, as boot 4 measured it);
-#  7.   the plain Spine up to "bay0: ready", then stopped.
+#  7.   the swap Spine: bay0 stalls mid-copy for 10 s, cutsrc swaps its
+#       outbox folder for a symbolic link to it meanwhile; the resumed copy
+#       must be refused (swapped), and cutrcv's next request too (a link
+#       on the way, never followed); nothing delivered. Stopped there.
 # After each boot the disk is read on the host (a copy, its journal
 # replayed as the next mount would): e2fsck -fn must find nothing, the
 # inbox must hold only whole files (SHA-512 of the outbox's), and it must
@@ -52,7 +57,7 @@ done
 	echo "usage: run.sh --kernel K --cmdline C --spines DIR" >&2
 	exit 2
 }
-for s in mid-copy staged owned linked plain; do
+for s in mid-copy staged owned linked plain swap; do
 	[ -f "$spines/$s/initrd.img" ] || {
 		echo "run.sh: $spines/$s/initrd.img: missing (make it with tests/vm-umbcut/umbcut.mk)" >&2
 		exit 2
@@ -191,7 +196,7 @@ run_boot() {
 	local pp=$!
 	start=$SECONDS
 	local how=(--cut-on "$ere" --cut-after "$after")
-	[ "$spine" != plain ] || [ "$what" != after ] || how=(--until "$ere")
+	[ "$what" != swap ] || how=(--until "$ere")
 	flock /tmp/spine-vm.lock "$harness" --seabios --kernel "$kernel" --initrd "$spines/$spine/initrd.img" \
 		--append "$cmdline" --persist "$persist" --watchdog --log "$d/boot.log" --timeout 150 \
 		--max-boots 1 "${how[@]}" -- -smp 2 -monitor "unix:$d/monitor.sock,server=on,wait=off" \
@@ -296,17 +301,39 @@ run_boot random-deliver plain 'bay0: umbilical: press Y' "$d6"
 	fail "random-deliver: no cut (ovmf rc $BOOT_RC)"
 after_cut random-deliver either
 
-# 7: a boot without a stall, stopped when bay0 is up: the last sweep.
-run_boot after plain 'bay0: ready' 0
-[ "$BOOT_RC" = 3 ] && pass "after: the plain Spine comes up on the disk (bay0: ready)" ||
-	fail "after: bay0 not up (ovmf rc $BOOT_RC)"
-read_disk after
-left=$(entries /transfer | tr '\n' ' ')
-# The last boot was stopped at 'ready', before cutrcv asks (it waits 3 s).
-if [ -z "$left" ] && ! grep -q 'cut-asking' "$L"; then
-	pass "after: /persist/transfer is empty after the sweep"
+# 7: the outbox swapped for a symbolic link while the copy is stalled.
+run_boot swap swap "bay0: \\[cutrcv\\] pvm: cut-pull-again: " 0
+[ "$BOOT_RC" = 3 ] && pass "swap: cutrcv asked twice and had its answers (ovmf rc 3)" ||
+	fail "swap: no second answer (ovmf rc $BOOT_RC: $(tail -n 1 "$out/$boot-swap/harness.txt"))"
+ln_of() { grep -naE -- "$1" "$L" | head -n 1 | cut -d: -f1; }
+l_stall=$(ln_of '^bay0: TEST: umbilical stalls at mid-copy .* for 10 s$')
+l_swap=$(ln_of '^bay0: \[cutsrc\] pvm: cut-swapped: ok ')
+l_resume=$(ln_of '^bay0: TEST: umbilical resumes at mid-copy$')
+l_ref=$(ln_of "^bay0: umbilical: request [0-9]+: cutrcv asks for 'big-[0-9]+\.bin' from cutsrc: refused: the source was swapped during the copy$")
+# cutsrc's line is relayed only once bay0's loop turns again, after the
+# refusal; the refusal itself says the swap came between the open and the
+# check after the copy, i.e. while bay0 was stalled (an earlier swap is
+# refused at the open, a later one lets the copy through to a prompt).
+if [ -n "$l_stall" ] && [ -n "$l_swap" ] && [ -n "$l_resume" ] && [ -n "$l_ref" ] &&
+	[ "$l_stall" -lt "$l_resume" ] && [ "$l_resume" -lt "$l_ref" ]; then
+	pass "swap: the outbox swapped for a symbolic link while bay0 stalled mid-copy; the resumed copy is refused: the source was swapped during the copy"
 else
-	fail "after: /persist/transfer holds '${left}' (cutrcv asked: $(grep -c cut-asking "$L"))"
+	fail "swap: stall at line ${l_stall:-none}, resume ${l_resume:-none}, refusal ${l_ref:-none} (want this order), cutsrc's swap at ${l_swap:-none}"
+fi
+check_line() { if grep -qaE -- "$2" "$L"; then pass "$1"; else fail "$1 (no line /$2/)"; fi; }
+check_line "swap: the next request is refused: a symbolic link on the way, never followed" \
+	"^bay0: umbilical: request [0-9]+: cutrcv asks for 'big-[0-9]+\.bin' from cutsrc: refused: a symbolic link on the way to the file \(never followed\)$"
+if grep -qaE '^bay0: umbilical: ---- transfer request ' "$L"; then
+	fail "swap: a prompt was drawn for a swapped source"
+else
+	pass "swap: no prompt was drawn: nothing for the person to accept"
+fi
+after_cut swap none
+left=$(entries /transfer | tr '\n' ' ')
+if [ -z "$left" ]; then
+	pass "swap: /persist/transfer is empty: the previous cut's leftover swept, the refused copies removed"
+else
+	fail "swap: /persist/transfer holds '${left}'"
 fi
 uid_rcv=$(debugfs -R 'stat /cutrcv' "$fs" 2>/dev/null | sed -nE 's/^User: *([0-9]+).*/\1/p')
 bad='' n=0
@@ -318,9 +345,9 @@ for f in $(entries /cutrcv/inbox); do
 		bad+=" $f"
 done
 if [ "$n" -ge 1 ] && [ -z "$bad" ]; then
-	pass "after: the $n delivered file(s): regular, mode 0600, one link (the staged name swept), cutrcv's uid $uid_rcv"
+	pass "the $n delivered file(s): regular, mode 0600, one link (the staged name swept), cutrcv's uid $uid_rcv"
 else
-	fail "after: delivered files $n, wrong type, mode, links or owner:${bad:- none delivered}"
+	fail "delivered files $n, wrong type, mode, links or owner:${bad:- none delivered}"
 fi
 rm -f "$fs"
 echo "umbcut: $npass PASS, $nfail FAIL, VM time ${vm_s} s over $boot boots (UMBCUT_SEED=$seed)"
