@@ -65,6 +65,7 @@ include ovmf/ovmf.mk
 include spinectl/spinectl.mk
 include tests/tests.mk
 include tests/vm-spineupd/spineupd.mk
+include tests/vm-umbcut/umbcut.mk
 
 .PHONY: all all-targets check fuzz bench deps clean boot format check-format
 
@@ -80,7 +81,7 @@ all-targets: $(ALL_TARGETS)
 # ones start first, so that the short ones fill the gaps at the end.
 CHECK_JOBS ?= 2
 CHECKS_HEAVY := check-vm-boot check-vm-bay0
-CHECKS_LONG := check-vm-update check-vm-spineupd check-vm-loader check-vm-spinectl check-vm-keys check-vm-tpm
+CHECKS_LONG := check-vm-update check-vm-spineupd check-vm-umbcut check-vm-loader check-vm-spinectl check-vm-keys check-vm-tpm
 CHECKS_ORDERED = $(filter $(CHECKS_HEAVY),$(CHECKS)) $(filter $(CHECKS_LONG),$(CHECKS)) \
 	$(filter-out $(CHECKS_HEAVY) $(CHECKS_LONG),$(CHECKS))
 check: | deps

@@ -164,6 +164,9 @@ void umbr_reply(struct running *r, const char *what, const char *detail);
 int umbs_request(struct bay0 *b, struct running *r, unsigned long long id, const char *folder,
                  char *err, size_t errlen);
 void umbs_decide(struct bay0 *b, struct running *s, enum umb_decision d, const char *how);
+/* umb_stall.c: the copy's `at` hook for spine.conf's test-umbilical-stall
+ * (TEST BUILDS ONLY; NULL in a release bay0 or when the line is absent). */
+umb_at_fn *umb_stall_hook(const struct bay0 *b);
 /* main.c */
 long long bay0_now_ms(void);
 /* loop.c */

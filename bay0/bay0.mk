@@ -7,7 +7,7 @@ BAY0_SRCS := bay0/main.c bay0/log.c bay0/util.c bay0/config.c bay0/moddep.c bay0
 	bay0/mount.c bay0/dev.c bay0/harden.c bay0/persist.c bay0/inventory.c bay0/watchdog.c bay0/power.c \
 	bay0/loop.c bay0/slot.c bay0/slot_mark.c bay0/keys.c bay0/health.c bay0/measure.c
 BAY0_SRCS += bay0/umbilical.c bay0/umbilical_copy.c bay0/umbilical_run.c bay0/umbilical_spine.c \
-	bay0/bootvar.c
+	bay0/umb_stall.c bay0/bootvar.c
 # spinectl's load-option decoder and its judgement of boot entries, shared
 # so that bay0 and spinectl read the firmware's variables alike.
 BAY0_SHARED := spinectl/loadopt.c spinectl/bootent.c

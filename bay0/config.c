@@ -258,6 +258,25 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 			return fail(err, errlen, "test-spine-update-stop-after: not a test build");
 		if (nw != 2 || parse_uint(w[1], 1, 64, &c->test_update_stop_after))
 			return fail(err, errlen, "test-spine-update-stop-after: <action 1..64>");
+	} else if (!strcmp(k, "test-umbilical-stall")) {
+		/* Accepted only by test builds: the power-cut test stops a
+		 * transfer at one point of the copy (bay0/umb_stall.c), for
+		 * good or for SECONDS. */
+		static const char *const points[] = {"mid-copy", "staged", "owned", "linked"};
+		unsigned i;
+
+		if (!test_build)
+			return fail(err, errlen, "test-umbilical-stall: not a test build");
+		for (i = 0; nw >= 2 && i < sizeof(points) / sizeof(points[0]); i++)
+			if (!strcmp(w[1], points[i]))
+				break;
+		c->test_umb_stall_s = 0;
+		if (nw < 2 || nw > 3 || i == sizeof(points) / sizeof(points[0]) ||
+		    (nw == 3 && parse_uint(w[2], 1, 600, &c->test_umb_stall_s)))
+			return fail(err, errlen,
+			            "test-umbilical-stall: <mid-copy|staged|owned|linked> [seconds "
+			            "1..600]");
+		c->test_umb_stall = i + 1;
 	} else if (!strcmp(k, "umbilical-timeout")) {
 		if (nw != 2 || parse_uint(w[1], 5, 300, &c->umb_timeout_s))
 			return fail(err, errlen, "umbilical-timeout: <seconds 5..300>");

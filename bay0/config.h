@@ -56,6 +56,10 @@ struct spine_conf {
 	char spine_updates_from[CONF_NAME_MAX + 1];
 	/* TEST BUILDS ONLY: spinectl stops after its N-th ESP write (0: off). */
 	unsigned test_update_stop_after;
+	/* TEST BUILDS ONLY: the Umbilical's copy stalls at this point, as
+	 * enum umb_point + 1 (0: off; bay0/umb_stall.c), for good or, when
+	 * test_umb_stall_s is not 0, for that many seconds. */
+	unsigned test_umb_stall, test_umb_stall_s;
 	char healthy_needs[CONF_MAX_PERSONAS][CONF_NAME_MAX + 1];
 	size_t nhealthy_needs;
 	unsigned starve_after_sec; /* TEST BUILDS ONLY: stop feeding after N s */

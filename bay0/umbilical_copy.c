@@ -57,6 +57,12 @@ static const char *kind(mode_t m)
 	return "not a regular file";
 }
 
+static void at(const struct umb_copy_hooks *hooks, enum umb_point p)
+{
+	if (hooks && hooks->at)
+		hooks->at(hooks->arg, p);
+}
+
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
@@ -183,6 +189,7 @@ int umb_stage_in(int src_root, const char *sub, const char *name, int stage_dir,
 	uint8_t check[SV_SHA512_LEN];
 	uint64_t total = 0;
 	int src, dst = -1, e, pfd;
+	bool halfway = false;
 
 	out->fd = -1;
 	e = umb_name_check(name, strlen(name), err, errlen);
@@ -235,6 +242,10 @@ int umb_stage_in(int src_root, const char *sub, const char *name, int stage_dir,
 		}
 		if (hooks && hooks->after_chunk)
 			hooks->after_chunk(hooks->arg, total);
+		if (!halfway && total >= (uint64_t)before.st_size / 2) {
+			halfway = true;
+			at(hooks, UMB_AT_MID_COPY);
+		}
 	}
 	sv_sha512_final(&h, out->sha512);
 	/* The bytes read are one version of one file: same inode, size and
@@ -259,6 +270,7 @@ int umb_stage_in(int src_root, const char *sub, const char *name, int stage_dir,
 		e = persona_refuse(err, errlen, errno, "fsync: %s", strerror(errno));
 		goto fail_unlink;
 	}
+	at(hooks, UMB_AT_STAGED);
 	e = hash_fd(dst, total, check, buf);
 	if (e || memcmp(check, out->sha512, sizeof(check))) {
 		e = persona_refuse(err, errlen, EIO, "the staged copy does not read back whole");
@@ -350,7 +362,8 @@ static int open_inbox(int dst_root, uid_t uid, gid_t gid, char *err, size_t errl
 }
 
 int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *name, uid_t uid,
-                gid_t gid, const struct umb_caps *caps, char *err, size_t errlen)
+                gid_t gid, const struct umb_caps *caps, const struct umb_copy_hooks *hooks,
+                char *err, size_t errlen)
 {
 	static uint8_t buf[CHUNK];
 	uint8_t check[SV_SHA512_LEN];
@@ -388,6 +401,7 @@ int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *
 		                   strerror(errno));
 		goto out;
 	}
+	at(hooks, UMB_AT_OWNED);
 	/* A new name, never a replaced one; visible only now, whole. */
 	if (linkat(stage_dir, st->stage_name, inbox, name, 0) < 0) {
 		e = errno == EEXIST ? persona_refuse(err, errlen, EEXIST,
@@ -403,6 +417,7 @@ int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *
 		unlinkat(inbox, name, 0);
 		goto out;
 	}
+	at(hooks, UMB_AT_LINKED);
 	e = 0;
 out:
 	if (inbox >= 0)

@@ -33,10 +33,21 @@ struct umb_staged {
 	uint8_t sha512[SV_SHA512_LEN];
 };
 
-/* TESTS ONLY: called after each chunk copied (the host test swaps or
- * changes the source there). NULL in bay0. */
+/* The moments of a transfer a power-cut test stops at (bay0's test-only
+ * spine.conf `test-umbilical-stall`, bay0/umb_stall.c): half the bytes
+ * written to the staging file; the whole copy fsynced, before it is read
+ * back; given to the receiver, before it is linked; linked into the inbox,
+ * before the staged name is removed. */
+enum umb_point { UMB_AT_MID_COPY, UMB_AT_STAGED, UMB_AT_OWNED, UMB_AT_LINKED, UMB_POINTS };
+typedef void umb_at_fn(void *arg, enum umb_point p);
+
+/* Called during the copy; any member may be NULL. after_chunk: after each
+ * chunk copied (bay0 feeds the watchdog there; the host test swaps or
+ * changes the source there). at: at each enum umb_point (TESTS ONLY: the
+ * power-cut test stalls there; NULL in a release bay0). */
 struct umb_copy_hooks {
 	void (*after_chunk)(void *arg, uint64_t copied);
+	umb_at_fn *at;
 	void *arg;
 };
 
@@ -70,9 +81,11 @@ int umb_remove_folder(int stage_dir, const char *name);
  * 0600, fsyncs it, links it as <dst_root>/inbox/<name> (never replacing a
  * file; inbox is made, owned by uid:gid, if missing), fsyncs the inbox,
  * then removes the staged name. Refused when the inbox already holds
- * caps->max_files entries. The staged copy is discarded either way. */
+ * caps->max_files entries. The staged copy is discarded either way.
+ * hooks (may be NULL): only its `at` is called. */
 int umb_deliver(struct umb_staged *st, int stage_dir, int dst_root, const char *name, uid_t uid,
-                gid_t gid, const struct umb_caps *caps, char *err, size_t errlen);
+                gid_t gid, const struct umb_caps *caps, const struct umb_copy_hooks *hooks,
+                char *err, size_t errlen);
 
 /* Drops a staged copy (a denied or timed-out transfer). */
 void umb_discard(struct umb_staged *st, int stage_dir);

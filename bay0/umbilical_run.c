@@ -293,7 +293,8 @@ void umbr_on_channel(struct bay0 *b, struct running *r)
 		goto refused;
 	}
 	{
-		struct umb_copy_hooks hooks = {copy_feed, b};
+		struct umb_copy_hooks hooks = {
+		        .after_chunk = copy_feed, .at = umb_stall_hook(b), .arg = b};
 		struct umb_caps caps = conf_caps(b);
 		char sname[64];
 
@@ -363,9 +364,12 @@ static void decide(struct bay0 *b, enum umb_decision d, const char *how)
 		snprintf(err, sizeof(err), "open /persist: %s", strerror(errno));
 		if (sdir >= 0)
 			umb_discard(&b->umb.st, sdir);
-	} else if (!umb_deliver(&b->umb.st, sdir, droot, b->umb.name, (uid_t)r->p.pp.uid,
-	                        (gid_t)r->p.pp.gid, &caps, err, sizeof(err))) {
-		err[0] = 0;
+	} else {
+		struct umb_copy_hooks hooks = {.at = umb_stall_hook(b), .arg = b};
+
+		if (!umb_deliver(&b->umb.st, sdir, droot, b->umb.name, (uid_t)r->p.pp.uid,
+		                 (gid_t)r->p.pp.gid, &caps, &hooks, err, sizeof(err)))
+			err[0] = 0;
 	}
 	if (err[0]) {
 		log_line("umbilical: request %llu: accepted (%s), but not delivered to %s from %s: "

@@ -371,7 +371,7 @@ static int stage_slot(struct bay0 *b, const char *source, const char *folder, co
 		goto out_rm;
 	}
 	for (size_t i = 0; i < NSLOT_FILES; i++) {
-		struct umb_copy_hooks hooks = {copy_feed, b};
+		struct umb_copy_hooks hooks = {.after_chunk = copy_feed, .arg = b};
 		struct umb_caps caps = {slot_caps[i], 0};
 		struct umb_staged st;
 		char ferr[256];

@@ -22,6 +22,11 @@
 #                    first serial line that matches: the guest's init decides
 #                    what happens next (bay0: orderly shutdown, then reboot).
 #                    Given more than once: once every ERE has matched a line
+#   --cut-on ERE     a power cut: at the first serial line that matches (and
+#                    --cut-after S seconds later, decimals allowed; default 0)
+#                    QEMU is killed with SIGKILL: no flush, no shutdown, the
+#                    guest's unwritten page cache gone, as when the power
+#                    fails. Ends the run with end=cut
 #   --tpm            a TPM 2.0 (swtpm, tpm-tis); --tpm-crb: behind tpm-crb
 #   --tpm-state DIR  swtpm's state folder, kept by the caller (made when
 #                    absent), so that one TPM, its persistent objects and
@@ -36,6 +41,12 @@
 #                    disk, through the store's Boot#### entries and BootOrder
 #                    (or \EFI\BOOT\BOOTX64.EFI); usable with --kernel too
 #   --live           also print the serial lines on stdout as they come
+#   --seabios        SeaBIOS instead of OVMF, with --kernel only: QEMU loads
+#                    the kernel and initrd itself (no UEFI, no loader, no
+#                    variable store), a few seconds sooner. Only for tests
+#                    where neither the firmware nor the loader is what is
+#                    tested (docs/harness.md); boots are counted from
+#                    SeaBIOS's debug console instead of the flash's resets
 #   --secboot        OVMF_CODE_4M.secboot.fd (Secure Boot, variables in SMM);
 #                    with a fresh store it starts in setup mode
 #
@@ -44,6 +55,7 @@
 #   0 poweroff   the guest powered the machine off
 #   2 resets     the guest kept resetting: --max-boots reached
 #   3 matched    a line matched --until; the harness stopped the VM
+#   4 cut        a line matched --cut-on; the harness killed QEMU (SIGKILL)
 #   5 crash      the firmware printed a CPU exception (OVMF then hangs for
 #                ever); the harness stopped the VM at once
 #   124 timeout  --timeout reached; the harness stopped the VM
@@ -60,7 +72,7 @@ code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
 esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
-disk='' timeout=120 max_boots=6 until='' cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0
+disk='' timeout=120 max_boots=6 until='' cut_on='' cut_after=0 cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0 seabios=0
 extra=()
 
 die() {
@@ -79,6 +91,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 && shift ;;
 	--max-boots) max_boots=$2 && shift ;;
 	--until) until=$2 && shift ;;
+	--cut-on) cut_on=$2 && shift ;;
+	--cut-after) cut_after=$2 && shift ;;
 	--cad-on) cad_on+=("$2") && shift ;;
 	--tpm) tpm='tpm-tis' ;;
 	--tpm-crb) tpm='tpm-crb' ;;
@@ -88,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--inventory) inventory=$2 && shift ;;
 	--disk) disk=$2 && shift ;;
 	--live) live=1 ;;
+	--seabios) seabios=1 ;;
 	--secboot)
 		secboot=1
 		code=$ovmf_dir/OVMF_CODE_4M.secboot.fd
@@ -113,7 +128,13 @@ done
 	die "--tpm-state $tpm_state is not a folder"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds"
 [[ $max_boots =~ ^[1-9][0-9]*$ ]] || die "--max-boots wants a count"
-[ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
+[[ $cut_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--cut-after wants seconds (0, 1.25, ...)"
+if [ "$seabios" = 1 ]; then
+	[ -n "$kernel" ] && [ -z "$esp" ] && [ "$secboot" = 0 ] && [ -z "$vars" ] ||
+		die "--seabios boots --kernel only (no --esp, --secboot or --vars)"
+else
+	[ -f "$code" ] && [ -f "$vars_template" ] || die "no OVMF in $ovmf_dir (apt-get install ovmf)"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ovmf.XXXXXX")
 qpid='' spid='' rpid=''
@@ -131,7 +152,7 @@ trap 'exit 1' INT TERM
 if [ -z "$vars" ]; then
 	vars=$work/vars.fd
 fi
-if [ ! -f "$vars" ]; then
+if [ "$seabios" = 0 ] && [ ! -f "$vars" ]; then
 	mkdir -p "$(dirname "$vars")"
 	cp "$vars_template" "$vars"
 fi
@@ -141,10 +162,18 @@ mkdir -p "$(dirname "$log")"
 args=(
 	-machine q35,smm=on -m 512 -smp 1 -nic none
 	-display none -monitor none -serial stdio
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-	-drive "if=pflash,format=raw,unit=1,file=$vars"
-	-trace pflash_reset -D "$work/trace"
+	-D "$work/trace"
 )
+# A boot is counted at each reset of the flash (OVMF); SeaBIOS has no
+# flash: there, at each "Booting from ROM" (the kernel QEMU loaded) on
+# SeaBIOS's debug console (count_boots).
+if [ "$seabios" = 1 ]; then
+	args+=(-chardev "file,id=seabios,path=$work/seabios.log"
+		-device isa-debugcon,iobase=0x402,chardev=seabios)
+else
+	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,unit=1,file=$vars" -trace pflash_reset)
+fi
 # The Secure Boot build runs its variable services in SMM and needs the
 # flash to accept writes from SMM only; the plain build writes the flash from
 # normal mode, and with secure=on those writes would be refused (OVMF then
@@ -193,6 +222,16 @@ if [ -n "$tpm" ]; then
 	args+=(-chardev "socket,id=chrtpm,path=$work/swtpm.sock"
 		-tpmdev emulator,id=tpm0,chardev=chrtpm -device "$tpm,tpmdev=tpm0")
 fi
+
+# Boots so far: the flash's resets in the trace (one at power-on, one at
+# each reset); under SeaBIOS, the kernels it started (its debug console).
+count_boots() {
+	if [ "$seabios" = 1 ]; then
+		grep -c '^Booting from ROM' "$work/seabios.log" 2>/dev/null || true
+	else
+		grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true
+	fi
+}
 
 # us since the epoch, from bash's clock ("1700000000.123456")
 now_us() {
@@ -243,6 +282,21 @@ reader() {
 			printf '[%4d.%03d] ovmf: ctrl-alt-del pressed\n' $((us / 1000000)) $((us % 1000000 / 1000)) |
 				tee -a "$log" | { [ "$live" = 0 ] && cat >/dev/null || cat; }
 		fi
+		if [ -n "$cut_on" ] && [ ! -e "$work/cut-armed" ] &&
+			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $cut_on ]]; then
+			: >"$work/cut-armed"
+			# In the background, so that lines keep being logged
+			# until the very moment of the cut.
+			(
+				sleep "$cut_after"
+				# Not if the run has ended meanwhile (its QEMU gone).
+				[ -d "$work" ] && : >"$work/cut" 2>/dev/null || exit 0
+				kill -KILL "$qpid" 2>/dev/null || true
+				us=$(($(now_us) - start_us))
+				printf '[%4d.%03d] ovmf: power cut (SIGKILL), %s s after the line\n' \
+					$((us / 1000000)) $((us % 1000000 / 1000)) "$cut_after" >>"$log"
+			) &
+		fi
 		if [ -n "$until" ] && [ ! -e "$work/matched" ] &&
 			[[ $plain =~ $until ]]; then
 			: >"$work/matched"
@@ -263,8 +317,8 @@ end=
 boots=1
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.2
-	[ -e "$work/matched" ] || [ -e "$work/crashed" ] && break
-	boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+	[ -e "$work/matched" ] || [ -e "$work/crashed" ] || [ -e "$work/cut" ] && break
+	boots=$(count_boots)
 	[ "${boots:-0}" -ge 1 ] || boots=1
 	if [ "$boots" -gt "$max_boots" ]; then
 		end=resets
@@ -281,10 +335,12 @@ wait "$qpid" || qrc=$?
 qpid=
 wait "$rpid" || true
 rpid=
-boots=$(grep -c 'system.flash0: reset' "$work/trace" 2>/dev/null || true)
+boots=$(count_boots)
 [ "${boots:-0}" -ge 1 ] || boots=1
 [ "$end" != resets ] || boots=$max_boots
-if [ -e "$work/matched" ]; then
+if [ -e "$work/cut" ]; then
+	end=cut
+elif [ -e "$work/matched" ]; then
 	end=matched
 elif [ -e "$work/crashed" ]; then
 	end=crash
@@ -303,6 +359,7 @@ case $end in
 poweroff) exit 0 ;;
 resets) exit 2 ;;
 matched) exit 3 ;;
+cut) exit 4 ;;
 crash) exit 5 ;;
 timeout) exit 124 ;;
 *) exit 1 ;;

@@ -185,8 +185,8 @@ static int one_transfer(const char *name)
 	                  sizeof(err));
 
 	return r ? r
-	         : umb_deliver(&st, stage_dir, dst_root, name, DST_UID, DST_UID, &caps_default, err,
-	                       sizeof(err));
+	         : umb_deliver(&st, stage_dir, dst_root, name, DST_UID, DST_UID, &caps_default,
+	                       NULL, err, sizeof(err));
 }
 
 static void crashes(const uint8_t *data, size_t n, const uint8_t want[SV_SHA512_LEN])
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	       "staged copy invisible to the receiver until accepted");
 	r = r ? r
 	      : umb_deliver(&st, stage_dir, dst_root, "report v2 \xc3\xa9.bin", DST_UID, DST_UID,
-	                    &caps_default, err, sizeof(err));
+	                    &caps_default, NULL, err, sizeof(err));
 	result(r == 0, "delivered (%s)", r ? err : "ok");
 	fstatat(src_root, "outbox/report v2 \xc3\xa9.bin", &srcst, 0);
 	if (fstatat(dst_root, "inbox/report v2 \xc3\xa9.bin", &s, AT_SYMLINK_NOFOLLOW) < 0)
@@ -415,21 +415,21 @@ int main(int argc, char **argv)
 	/* ---- the source persona acting during the copy -------------------- */
 	{
 		struct umb_caps cap = {.max_bytes = 200000, .max_files = 8};
-		struct umb_copy_hooks h = {grow, &flag};
+		struct umb_copy_hooks h = {.after_chunk = grow, .arg = &flag};
 		flag = 0;
 		put(src_root, "outbox/grow", data, 131072, 0644);
 		refused("a file that grows over the cap during the copy", src_root, "grow", &cap,
 		        &h, "grew during the copy");
 	}
 	{
-		struct umb_copy_hooks h = {change, &flag};
+		struct umb_copy_hooks h = {.after_chunk = change, .arg = &flag};
 		flag = 0;
 		put(src_root, "outbox/change", data, 300000, 0644);
 		refused("a file written during the copy", src_root, "change", NULL, &h,
 		        "changed during the copy");
 	}
 	{
-		struct umb_copy_hooks h = {swap, &flag};
+		struct umb_copy_hooks h = {.after_chunk = swap, .arg = &flag};
 		flag = 0;
 		put(src_root, "outbox/swap", data, 300000, 0644);
 		put(src_root, "outbox/other", data + 1, 300000, 0644);
@@ -444,14 +444,14 @@ int main(int argc, char **argv)
 	              sizeof(err));
 	if (r == 0)
 		r = umb_deliver(&st, stage_dir, dst_root, "small", DST_UID, DST_UID, &caps_default,
-		                err, sizeof(err));
+		                NULL, err, sizeof(err));
 	result(r == 0, "a second file delivered (%s)", r ? err : "ok");
 	put(src_root, "outbox/small", (const uint8_t *)"two!\n", 5, 0644);
 	r = umb_stage(src_root, "small", stage_dir, "t.3", &caps_default, NULL, &st, err,
 	              sizeof(err));
 	if (r == 0)
 		r = umb_deliver(&st, stage_dir, dst_root, "small", DST_UID, DST_UID, &caps_default,
-		                err, sizeof(err));
+		                NULL, err, sizeof(err));
 	fstatat(dst_root, "inbox/small", &s, 0);
 	result(r == -EEXIST && strstr(err, "already in the inbox") && s.st_size == 4 &&
 	               entries(stage_dir) == 0,
@@ -460,15 +460,15 @@ int main(int argc, char **argv)
 		struct umb_caps two = {.max_bytes = 1u << 20, .max_files = 2};
 		r = umb_stage(src_root, "c", stage_dir, "t.4", &two, NULL, &st, err, sizeof(err));
 		if (r == 0)
-			r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &two, err,
-			                sizeof(err));
+			r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &two, NULL,
+			                err, sizeof(err));
 		result(r == -EDQUOT && !in_inbox("c") && entries(stage_dir) == 0,
 		       "an inbox at its file cap takes no more (%s)", err);
 	}
 	r = umb_stage(src_root, "c", stage_dir, "t.5", &caps_default, NULL, &st, err, sizeof(err));
 	if (r == 0 && pwrite(st.fd, "Z", 1, 3) == 1)
-		r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &caps_default, err,
-		                sizeof(err));
+		r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &caps_default,
+		                NULL, err, sizeof(err));
 	result(r == -EIO && !in_inbox("c") && entries(stage_dir) == 0,
 	       "a staged copy that changed before delivery is not delivered (%s)", err);
 	/* The receiver swaps its inbox for a symlink to somewhere it wants
@@ -478,8 +478,8 @@ int main(int argc, char **argv)
 		die("inbox symlink");
 	r = umb_stage(src_root, "c", stage_dir, "t.6", &caps_default, NULL, &st, err, sizeof(err));
 	if (r == 0)
-		r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &caps_default, err,
-		                sizeof(err));
+		r = umb_deliver(&st, stage_dir, dst_root, "c", DST_UID, DST_UID, &caps_default,
+		                NULL, err, sizeof(err));
 	result((r == -ELOOP || r == -ENOTDIR) && faccessat(AT_FDCWD, "secret/c", F_OK, 0) < 0 &&
 	               entries(stage_dir) == 0,
 	       "an inbox that is a symbolic link is refused (%s)", err);

@@ -11,6 +11,14 @@
  *			console is busy or the rate is spent); each must be refused for
  *			what it is, before any prompt; and for swap-me, which uodd keeps
  *			exchanging with another file, and for names that break the rule
+ *	umbpeer cut-offer  the source of the power-cut test (tests/vm-umbcut/):
+ *			reports the files the harness put in its outbox, then waits
+ *	umbpeer cut-swap   the same, then 7 s after its start swaps its outbox
+ *			folder for a symbolic link to it (outbox -> outbox.real) while
+ *			bay0 is stalled mid-copy (test-umbilical-stall mid-copy 10)
+ *	umbpeer cut-pull   its receiver: asks for the first big-N.bin that is
+ *			not in its inbox yet (one request a boot; the harness cuts the
+ *			power during the transfer and boots again)
  *	umbpeer plant	plants symbolic links where bay0 writes (its inbox -> bay0's
  *			/persist/transfer) and where a runtime would mount (proc, a
  *			/dev/null, a pts, transfer) in its own /persist, then asks usrc for
@@ -20,7 +28,9 @@
  * Y for accept-me.bin, n for deny-me.txt, nothing for wait-me.txt. */
 #include "pvm.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -326,6 +336,77 @@ static int plant(void)
 	return 0;
 }
 
+/* The power-cut test's source: the files are the harness's (on the disk
+ * it built), so that it knows their SHA-512; this persona only shows them. */
+static int cut_offer(bool swap)
+{
+	DIR *d = opendir("/persist/outbox");
+	struct dirent *de;
+	unsigned n = 0;
+	off_t bytes = 0;
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] != '.' &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			n++;
+			bytes += st.st_size;
+		}
+	}
+	pvm_report("cut-offered", d && n > 0, "%u file(s), %jd bytes in /persist/outbox: %s", n,
+	           (intmax_t)bytes, d ? "ok" : strerror(errno));
+	if (d)
+		closedir(d);
+	if (swap) {
+		/* bay0 asks at about 3 s and stalls mid-copy for 10 s. A link
+		 * to the real folder: bay0 following it would deliver. */
+		sleep(7);
+		int ok = rename("/persist/outbox", "/persist/outbox.real") == 0 &&
+		         symlink("outbox.real", "/persist/outbox") == 0;
+		pvm_report("cut-swapped", ok, "outbox -> outbox.real: %s",
+		           ok ? "the outbox is now a symbolic link" : strerror(errno));
+	}
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* The power-cut test's receiver: one request a boot, for the first
+ * big-N.bin its inbox lacks (a cut that delivered nothing asks for the same
+ * file again; one that delivered it, for the next). */
+static int cut_pull(void)
+{
+	char name[32], req[64], ans[512];
+	struct stat st;
+	int i;
+
+	sleep(3); /* the source (started before) is running */
+	for (i = 1; i <= 16; i++) {
+		snprintf(name, sizeof(name), "big-%d.bin", i);
+		snprintf(req, sizeof(req), "/persist/inbox/%s", name);
+		if (lstat(req, &st) < 0)
+			break;
+	}
+	if (i > 16)
+		return pvm_report("cut-pull", 0, "all of big-1..16.bin already in the inbox"), 1;
+	snprintf(req, sizeof(req), "pull cutsrc %s", name);
+	pvm_line("pvm: cut-asking: %s", name);
+	ask(req, ans, sizeof(ans));
+	/* Not ok/FAIL: what the answer should be depends on the boot (a cut
+	 * leaves none; the swap boot's is a refusal); the harness judges. */
+	pvm_line("pvm: cut-answer: '%s' -> '%s'", req, ans);
+	if (!strncmp(ans, "refused: the source was swapped", 31)) {
+		/* The outbox swapped under the copy: ask once more. */
+		ask(req, ans, sizeof(ans));
+		pvm_line("pvm: cut-pull-again: '%s' -> '%s'", req, ans);
+	}
+	for (;;)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "offer"))
@@ -338,6 +419,12 @@ int main(int argc, char **argv)
 		return odd_pull();
 	if (argc == 2 && !strcmp(argv[1], "plant"))
 		return plant();
-	pvm_line("umbpeer: want offer|pull");
+	if (argc == 2 && !strcmp(argv[1], "cut-offer"))
+		return cut_offer(false);
+	if (argc == 2 && !strcmp(argv[1], "cut-swap"))
+		return cut_offer(true);
+	if (argc == 2 && !strcmp(argv[1], "cut-pull"))
+		return cut_pull();
+	pvm_line("umbpeer: want offer|pull|odd-offer|odd-pull|plant|cut-offer|cut-swap|cut-pull");
 	return 2;
 }

@@ -30,6 +30,7 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_str_eq(c.inventory_label, "");    /* no inventory partition unless named */
 	cr_assert_str_eq(c.spine_updates_from, ""); /* no Spine updates unless named */
 	cr_assert_eq(c.test_update_stop_after, 0);
+	cr_assert_eq(c.test_umb_stall, 0);
 	cr_assert_eq(c.shutdown_sec, 10);
 	cr_assert_eq(c.healthy_sec, 20);
 	cr_assert_eq(c.nhealthy_needs, 0);
@@ -270,4 +271,24 @@ Test(bay0_config, spine_update_stop_only_in_test_builds)
 	cr_assert_eq(c.test_update_stop_after, 5);
 	cr_assert_eq(parse("test-spine-update-stop-after 0\n", true, &c, &line), -EINVAL);
 	cr_assert_eq(parse("test-spine-update-stop-after 65\n", true, &c, &line), -EINVAL);
+	/* The Umbilical's stall points: 1 + enum umb_point, test builds only. */
+	cr_assert_eq(parse("test-umbilical-stall staged\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 1);
+	cr_assert_eq(parse("test-umbilical-stall staged\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 2);
+	cr_assert_eq(parse("test-umbilical-stall owned\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 3);
+	cr_assert_eq(parse("test-umbilical-stall linked\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 4);
+	cr_assert_eq(parse("test-umbilical-stall\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall copied\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall owned linked\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(c.test_umb_stall_s, 0);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 10\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_umb_stall, 1);
+	cr_assert_eq(c.test_umb_stall_s, 10);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 0\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 601\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-umbilical-stall mid-copy 5 5\n", true, &c, &line), -EINVAL);
 }
