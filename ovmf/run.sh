@@ -283,7 +283,7 @@ reader() {
 				tee -a "$log" | { [ "$live" = 0 ] && cat >/dev/null || cat; }
 		fi
 		if [ -n "$cut_on" ] && [ ! -e "$work/cut-armed" ] &&
-			[[ $(sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <<<"$line") =~ $cut_on ]]; then
+			[[ $plain =~ $cut_on ]]; then
 			: >"$work/cut-armed"
 			# In the background, so that lines keep being logged
 			# until the very moment of the cut.
