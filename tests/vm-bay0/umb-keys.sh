@@ -16,16 +16,7 @@
 set -u
 log=$1 sock=$2 done=$3
 key() {
-	python3 - "$sock" "$1" <<'PY' || echo "umb-keys: could not send $1"
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(2)
-time.sleep(0.2)
-s.sendall(b"sendkey " + sys.argv[2].encode() + b"\n")
-time.sleep(0.3)
-s.close()
-PY
+	tests/lib/sendkey.sh "$sock" "$1" || echo "umb-keys: could not send $1"
 	echo "umb-keys: sent $1 at ${SECONDS} s"
 }
 answered=" " stray=

@@ -99,18 +99,7 @@ esp_sum() { dd if="$1" bs=512 skip=2048 status=none | sha256sum | cut -d' ' -f1;
 # One file of the ESP partition, copied out with mtools.
 esp_get() { mcopy -n -i "$1@@1M" "::$2" "$3" 2>/dev/null; }
 
-key() {
-	python3 - "$1" "$2" <<'PY' || echo "spineupd: could not send $2"
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(2)
-time.sleep(0.2)
-s.sendall(b"sendkey " + sys.argv[2].encode() + b"\n")
-time.sleep(0.3)
-s.close()
-PY
-}
+key() { tests/lib/sendkey.sh "$1" "$2" || echo "spineupd: could not send $2"; }
 
 # The person at the console: at the first Spine-update prompt, check the
 # ESP (nothing may have been written yet), then Y once it has stood 2.5 s.

@@ -114,18 +114,7 @@ image/spine/mkpersist.sh -o "$persist" -d "$tree" -s 128 >/dev/null || {
 rm -rf "$tree"
 read -r pstart psize < <(sfdisk -d "$persist" | sed -nE 's/.*start= *([0-9]+), size= *([0-9]+).*name="persist".*/\1 \2/p')
 
-key() {
-	python3 - "$1" "$2" <<'PY' || echo "umbcut: could not send $2"
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(2)
-time.sleep(0.2)
-s.sendall(b"sendkey " + sys.argv[2].encode() + b"\n")
-time.sleep(0.3)
-s.close()
-PY
-}
+key() { tests/lib/sendkey.sh "$1" "$2" || echo "umbcut: could not send $2"; }
 
 # The person at the console: Y 2.5 s after the prompt stands (again 3 s
 # later while undecided: a redraw restarts bay0's wait), until the run ends.
