@@ -74,13 +74,14 @@ check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEB
 		$(ROT_BOTH_EFI) $(ROT_NEW_EFI) $(ROT_PUB) $(ROT_SEC)
 
 # The keys enrolled under OVMF's Secure Boot firmware from an admin
-# environment, then the signed, unsigned and foreign-signed loader
-# (tests/vm-keys/run.sh; four VM boots).
+# environment, then the signed, unsigned and foreign-signed loader; then
+# the slot-key rotation and revoke (tests/vm-keys/run.sh; eight VM boots).
 DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
 .PHONY: check-vm-keys
 CHECKS += check-vm-keys
 check-vm-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
-		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) keys/spine-keys tests/vm-keys/run.sh \
-		tests/vm-keys/rcS | deps
+		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) $(ROT_PUB) $(ROT_BOTH_EFI) $(ROT_NEW_EFI) \
+		keys/spine-keys tests/vm-keys/run.sh tests/vm-keys/rcS | deps
 	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
-		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys
+		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys \
+		$(ROT_BOTH_EFI) $(ROT_NEW_EFI) $(ROT_PUB) $(ROT_SEC)
