@@ -43,23 +43,45 @@ CHECKS += check-unit-keys
 check-unit-keys: $(KEYS_TESTS)
 	@tests/lib/run-criterion.sh $(KEYS_TESTS)
 
+# Slot-key rotation tests: a second signify key (made once, no passphrase,
+# build/ only) and two loaders built from the same sources as SPINEBOOT_EFI,
+# one trusting the slot key and it, one trusting only it.
+ROT_PUB := $(B)/rotkey/new.pub
+ROT_SEC := $(B)/rotkey/new.sec
+ROT_BOTH_EFI := $(B)/rot-both/efi/spineboot.efi
+ROT_NEW_EFI := $(B)/rot-new/efi/spineboot.efi
+$(ROT_PUB): | deps
+	@mkdir -p $(@D)
+	rm -f $(ROT_PUB) $(ROT_SEC)
+	signify-openbsd -G -n -c "Alpine Spine rotation TEST key" -p $(ROT_PUB) -s $(ROT_SEC)
+$(ROT_SEC): $(ROT_PUB)
+$(ROT_BOTH_EFI): $(ROT_PUB) $$(SLOT_PUB) $$(SPINEBOOT_EFI)
+	$(MAKE) -s B=$(B)/rot-both SLOT_PUBS="$(SLOT_PUB) $(ROT_PUB)" $@
+$(ROT_NEW_EFI): $(ROT_PUB) $$(SPINEBOOT_EFI)
+	$(MAKE) -s B=$(B)/rot-new SLOT_PUBS="$(ROT_PUB)" $@
+
 # spine-keys on a fake efivarfs tree: refusals, --dry-run, create, sign,
-# status (tests/host/spine-keys.sh).
+# status (tests/host/spine-keys.sh); rotate-slot-key on a fake ESP folder,
+# killed after each write and run again; revoke's refusals
+# (tests/host/spine-keys-rotate.sh).
 .PHONY: check-host-keys
 CHECKS += check-host-keys
 check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
-		$$(SLOT_PUB) keys/spine-keys tests/host/spine-keys.sh | deps
+		$$(SLOT_PUB) $$(SLOT_SEC) $(ROT_PUB) $(ROT_BOTH_EFI) $(ROT_NEW_EFI) keys/spine-keys \
+		tests/host/spine-keys.sh tests/host/spine-keys-rotate.sh image/mkslot.sh | deps
 	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
-		tests/host/spine-keys.sh $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/host-keys
+		tests/host/spine-keys.sh $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/host-keys $(SLOT_SEC) \
+		$(ROT_BOTH_EFI) $(ROT_NEW_EFI) $(ROT_PUB) $(ROT_SEC)
 
 # The keys enrolled under OVMF's Secure Boot firmware from an admin
-# environment, then the signed, unsigned and foreign-signed loader
-# (tests/vm-keys/run.sh; four VM boots).
+# environment, then the signed, unsigned and foreign-signed loader; then
+# the slot-key rotation and revoke (tests/vm-keys/run.sh; eight VM boots).
 DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
 .PHONY: check-vm-keys
 CHECKS += check-vm-keys
 check-vm-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
-		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) keys/spine-keys tests/vm-keys/run.sh \
-		tests/vm-keys/rcS | deps
+		$$(KERNEL_STAMP) $$(SLOT_SEC) $$(SLOT_PUB) $(ROT_PUB) $(ROT_BOTH_EFI) $(ROT_NEW_EFI) \
+		keys/spine-keys tests/vm-keys/run.sh tests/vm-keys/rcS | deps
 	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
-		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys
+		tests/vm-keys/run.sh $(KERNEL_DIR) $(SPINEBOOT_EFI) $(SLOT_SEC) $(SLOT_PUB) $(B)/tmp/vm-keys \
+		$(ROT_BOTH_EFI) $(ROT_NEW_EFI) $(ROT_PUB) $(ROT_SEC)

@@ -16,6 +16,10 @@
  *                                     in one write(), after clearing the
  *                                     immutable bit; -n prints what it would
  *                                     write and changes nothing
+ *   spine-sbvar bootpath FILE         the file path of the Boot#### load
+ *                                     option FILE (an efivarfs file), as
+ *                                     "/EFI/x/y.efi"; nothing if it has no
+ *                                     file path node (a firmware app)
  *
  * -v: FILE is an efivarfs file (4 attribute bytes, then the list). An empty
  * list (an absent or empty variable) lists nothing. Exit 0, or 2 with one
@@ -42,7 +46,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: %s list [-v] FILE | der [-v] FILE N | sha256 OWNER HEX... | "
-	        "write [-n] VAR ATTR FILE\n",
+	        "write [-n] VAR ATTR FILE | bootpath FILE\n",
 	        prog);
 	return 2;
 }
@@ -323,6 +327,92 @@ static int write_var(int argc, char **argv)
 	return 0;
 }
 
+/* EFI_LOAD_OPTION (UEFI 2.10, 3.1.3) after the 4 efivarfs attribute bytes:
+ * UINT32 Attributes, UINT16 FilePathListLength, CHAR16 Description[] up to
+ * its NUL, then the device path: nodes of type, subtype, UINT16 length. The
+ * media file path nodes (4/4) hold the path as NUL-terminated UCS-2; several
+ * are joined. Only ASCII paths are printed: anything else is refused. */
+static int bootpath(int argc, char **argv)
+{
+	const char *path;
+	uint8_t *buf;
+	size_t len = 0, off, end, o = 0;
+	char out[1024];
+	const char *why = NULL;
+
+	if (argc != 1)
+		return usage();
+	path = argv[0];
+	buf = slurp(path, &len);
+	if (!buf)
+		return 2;
+	if (len < 4 + 6) {
+		why = "too short for a load option";
+		goto bad;
+	}
+	off = 4 + 6;
+	for (;;) {
+		if (off + 2 > len) {
+			why = "description has no NUL";
+			goto bad;
+		}
+		uint16_t c = (uint16_t)(buf[off] | buf[off + 1] << 8);
+
+		off += 2;
+		if (!c)
+			break;
+	}
+	end = off + (size_t)(buf[8] | buf[9] << 8);
+	if (end > len) {
+		why = "FilePathListLength runs past the end";
+		goto bad;
+	}
+	while (off + 4 <= end) {
+		uint8_t type = buf[off], sub = buf[off + 1];
+		size_t nl = (size_t)(buf[off + 2] | buf[off + 3] << 8);
+
+		if (nl < 4 || off + nl > end) {
+			why = "a device path node runs past the list";
+			goto bad;
+		}
+		if (type == 0x7f && sub == 0xff)
+			break;
+		if (type == 4 && sub == 4) {
+			for (size_t i = off + 4; i + 1 < off + nl; i += 2) {
+				uint16_t c = (uint16_t)(buf[i] | buf[i + 1] << 8);
+
+				if (!c)
+					break;
+				if (c > 0x7e || c < 0x20) {
+					why = "a file path that is not printable ASCII";
+					goto bad;
+				}
+				if (o + 2 >= sizeof(out)) {
+					why = "a file path over 1022 characters";
+					goto bad;
+				}
+				if (c == '\\')
+					c = '/';
+				if (o == 0 && c != '/')
+					out[o++] = '/';
+				if (!(c == '/' && o > 0 && out[o - 1] == '/'))
+					out[o++] = (char)c;
+			}
+		}
+		off += nl;
+	}
+	free(buf);
+	if (o) {
+		out[o] = 0;
+		printf("%s\n", out);
+	}
+	return fflush(stdout) ? 2 : 0;
+bad:
+	fprintf(stderr, "%s: %s: not a load option: %s\n", prog, path, why);
+	free(buf);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -335,5 +425,7 @@ int main(int argc, char **argv)
 		return sha256_list(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "write"))
 		return write_var(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "bootpath"))
+		return bootpath(argc - 2, argv + 2);
 	return usage();
 }

@@ -5,10 +5,17 @@
 # modes and refusal to overwrite, sign's key check, status's verdicts. The
 # firmware side (real writes, Secure Boot turning on) is tests/vm-keys.
 #
-# Usage: tests/host/spine-keys.sh LOADER DEV.pub WORKDIR
+# Then rotate-slot-key (begin, resign, finish) on a fake ESP folder: its
+# refusals, --dry-run, a kill after each ESP write and the rerun that
+# completes; and revoke's refusals and --dry-run (its real dbx write is in
+# tests/vm-keys, where a firmware checks it).
+#
+# Usage: tests/host/spine-keys.sh LOADER DEV.pub WORKDIR DEV.sec BOTH.efi
+#            NEW.efi NEW.pub NEW.sec
+#   BOTH.efi trusts DEV.pub and NEW.pub, NEW.efi only NEW.pub
 #   (SPINE_SBVAR, SPINE_TCGLOG, SPINE_LOADER_KEYS name the helpers)
 set -u
-loader=$1 devpub=$2 dir=$3
+loader=$1 devpub=$2 dir=$3 devsec=$4 both=$5 newefi=$6 newpub=$7 newsec=$8
 K=keys/spine-keys
 G=8be4df61-93ca-11d2-aa0d-00e098032b8c
 S=d719b2cb-3d3a-4596-a3bc-dad00e67656f
@@ -95,7 +102,7 @@ refuses() {
 }
 
 # --help for each subcommand.
-for c in create status sign enroll; do
+for c in create status sign enroll rotate-slot-key revoke; do
 	run "$c" --help
 	[ "$st" = 0 ] && grep -q "^usage: spine-keys $c" <<<"$out" && pass "$c --help" ||
 		fail "$c --help: exit $st: $out"
@@ -304,4 +311,6 @@ printf '\x27\x00\x00\x00garbage' >"$ev/KEK-$G"
 run status --loader "$dir/out/signed.efi"
 [ "$st" = 1 ] && grep -q "KEK-$G: not a signature list" <<<"$out" &&
 	pass "status names a malformed KEK" || fail "status, bad KEK: $st: $out"
+
+. tests/host/spine-keys-rotate.sh
 exit $rc

@@ -14,11 +14,20 @@
 # Boots 1 and 2 have a NIC with iPXE's EFI option ROM: enroll pins its
 # digest in db, and the ROM is in the event log of the Secure Boot boot.
 #
+#  4. slot-key rotation: the ESP as rotate-slot-key leaves it after resign
+#     (loader trusting both keys, slots re-signed) boots slot A; after finish
+#     (loader trusting only the new key) slot A boots into the admin env,
+#     where revoke is refused for an ESP whose BOOTX64.EFI is the old loader
+#     (PK, KEK, db, dbx unchanged), then appends both old loaders' hashes to
+#     dbx; the new loader refuses a slot signed with the old key; the old
+#     loader put back on the ESP is refused by the firmware.
+#
 # Usage: tests/vm-keys/run.sh KERNEL_DIR LOADER SLOT_SEC SLOT_PUB WORKDIR
+#            BOTH.efi NEW.efi NEW.pub NEW.sec
 #   (SPINE_SBVAR, SPINE_TCGLOG, SPINE_LOADER_KEYS: the helpers, host builds)
 # Every VM run holds /tmp/spine-vm.lock.
 set -u
-kdir=$1 loader=$2 sec=$3 pub=$4 w=$5
+kdir=$1 loader=$2 sec=$3 pub=$4 w=$5 both=$6 newefi=$7 newpub=$8 newsec=$9
 rc=0
 pass() { echo "PASS: vm-keys $*"; }
 fail() {
@@ -196,4 +205,73 @@ for v in unsigned foreign; do
 		fail "no verdict on the $v spineboot.efi (log $w/$v.log)"
 	fi
 done
+
+# 4. Slot-key rotation on a host copy of the ESP (the VM's ESP disk is
+# read-only; the writes and their cuts are tests/host/spine-keys-rotate.sh).
+R=$w/rk
+cp -a "$w/keys" "$R" && cp "$pub" "$R/slot.pub"
+E=$w/rot-esp
+mkdir -p "$E/EFI/spine" "$E/EFI/BOOT" "$E/spine"
+cp "$w/signed.efi" "$E/EFI/spine/spineboot.efi" && cp "$w/signed.efi" "$E/EFI/BOOT/BOOTX64.EFI"
+"$K" sign -d "$R" -k "$pub" -k "$newpub" "$both" "$w/both-signed.efi" >/dev/null 2>&1 || fail "signing the loader with both keys"
+mkdir -p "$w/esp-old/EFI/BOOT"
+cp "$w/signed.efi" "$w/esp-old/EFI/BOOT/BOOTX64.EFI"
+admin_img "$w/admin3.img" -m virtio_pci -m virtio_blk -m vfat -m nls_cp437 -m nls_ascii \
+	-f "$w/signed.efi:/old.efi" -f "$w/both-signed.efi:/both.efi" \
+	-f "$w/esp-old/EFI/BOOT/BOOTX64.EFI:/esp-old/EFI/BOOT/BOOTX64.EFI"
+image/mkslot.sh -o "$E/spine/a" -k "$kdir/vmlinuz" -i "$w/admin3.img" -v 1 -s "$sec" -p "$pub" \
+	-c "console=ttyS0 panic=-1 quiet keys.action=revoke" >"$w/mkslot-rot.log" 2>&1 || fail "the rotation's slot A"
+cp -a "$E/spine/a" "$w/a-oldkey"
+export SPINE_ESP=$E
+if "$K" rotate-slot-key begin -d "$R" -p "$newpub" -l "$both" >"$w/rot.log" 2>&1 &&
+	"$K" rotate-slot-key resign -d "$R" -s "$newsec" >>"$w/rot.log" 2>&1 &&
+	image/mkesp.sh -o "$w/rot-resigned.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$E/spine/a" >/dev/null &&
+	"$K" rotate-slot-key finish -d "$R" -l "$newefi" >>"$w/rot.log" 2>&1 &&
+	image/mkesp.sh -o "$w/rot-new.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$E/spine/a" >/dev/null &&
+	image/mkesp.sh -o "$w/rot-oldslot.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$w/a-oldkey" >/dev/null; then
+	:
+else
+	fail "rotate-slot-key on the host ESP copy: $(tail -n 3 "$w/rot.log" | tr '\n' '|')"
+	exit 1
+fi
+unset SPINE_ESP
+cp "$w/vars-enrolled.fd" "$w/vars-r1.fd"
+vm "$w/rot-resigned.log" --vars "$w/vars-r1.fd" --esp "$w/rot-resigned.img" --max-boots 1 \
+	--until 'spineboot: booting slot|refused|Access Denied|Security Violation' --timeout 120
+has "$w/rot-resigned.log" 'spineboot: booting slot a version 1' &&
+	pass "rotation: the loader trusting both keys boots slot A re-signed with the new key, under Secure Boot" ||
+	fail "rotation, after resign: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/rot-resigned.log" | tr '\n' '|') (log $w/rot-resigned.log)"
+cp "$w/vars-enrolled.fd" "$w/vars-rot.fd"
+vm "$w/rot-new.log" --vars "$w/vars-rot.fd" --esp "$w/rot-new.img" --until 'KEYS-DONE' --timeout 240
+keys "$w/rot-new.log" >"$w/rot-new.keys"
+has "$w/rot-new.log" 'spineboot: booting slot a version 1' &&
+	pass "rotation: the new-key-only loader boots the re-signed slot A" ||
+	fail "rotation, after finish: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/rot-new.log" | tr '\n' '|') (log $w/rot-new.log)"
+has "$w/rot-new.keys" '^KEYS: spine-keys: /esp-old/EFI/BOOT/BOOTX64.EFI: is a binary this revocation hits' &&
+	has "$w/rot-new.keys" '^KEYS: PK KEK db dbx unchanged$' &&
+	pass "revoke refuses while BOOTX64.EFI is the old loader, and PK, KEK, db, dbx are unchanged" ||
+	fail "the refused revoke: $(grep -a 'revoke\|unchanged\|CHANGED' "$w/rot-new.keys" | tr '\n' '|')"
+sed -n '/^KEYS: rc=[0-9]* spine-keys revoke/,$p' "$w/rot-new.keys" | sed 1d >"$w/revoke.keys"
+has "$w/revoke.keys" '^KEYS: revoked 2 loader\(s\) in dbx \([0-9]+ bytes appended\), read back' &&
+	has "$w/revoke.keys" '^KEYS: rc=0 spine-keys revoke' &&
+	has "$w/revoke.keys" '^KEYS:   firmware would start it: no \(revoked in dbx\)' &&
+	pass "revoke appends both old loaders' hashes to dbx through efivarfs (0x67), status sees the old loader revoked" ||
+	fail "revoke: $(tr '\n' '|' <"$w/revoke.keys" | head -c 1500)"
+cp "$w/vars-rot.fd" "$w/vars-r3.fd"
+vm "$w/rot-oldslot.log" --vars "$w/vars-r3.fd" --esp "$w/rot-oldslot.img" --max-boots 1 \
+	--until 'spineboot: booting slot|no bootable slot|Access Denied|Security Violation' --timeout 120
+has "$w/rot-oldslot.log" 'spineboot: slot a: refused: SHA512.sig: unknown key number' &&
+	! has "$w/rot-oldslot.log" 'spineboot: booting slot' &&
+	pass "rotation: the new-key-only loader refuses a slot signed with the old key (unknown key number)" ||
+	fail "old-key slot: $(grep -a 'spineboot:' "$w/rot-oldslot.log" | tr '\n' '|') (log $w/rot-oldslot.log)"
+cp "$w/vars-rot.fd" "$w/vars-r4.fd"
+vm "$w/rot-oldloader.log" --vars "$w/vars-r4.fd" --esp "$w/signed.img" --max-boots 1 \
+	--until 'Access Denied|Security Violation|spineboot:' --timeout 120
+if has "$w/rot-oldloader.log" 'spineboot:'; then
+	fail "the old loader put back on the ESP ran after revoke"
+elif has "$w/rot-oldloader.log" 'Access Denied|Security Violation'; then
+	pass "the old loader put back on the ESP is refused by the firmware after revoke"
+else
+	fail "no verdict on the old loader after revoke (log $w/rot-oldloader.log)"
+fi
 exit $rc
