@@ -22,9 +22,10 @@ DEPS_PKGS += openssl efitools sbsigntool signify-openbsd e2fsprogs util-linux co
 SPINE_SBVAR := $(B)/spine-sbvar
 ESL_SRCS := keys/esl.c
 ESL_HDRS := keys/esl.h
-$(SPINE_SBVAR): keys/spine-sbvar.c $(ESL_SRCS) $(ESL_HDRS) | deps
+# bootpath reads Boot#### with spinectl's load-option decoder: one parser.
+$(SPINE_SBVAR): keys/spine-sbvar.c $(ESL_SRCS) $(ESL_HDRS) spinectl/loadopt.c spinectl/loadopt.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikeys $< $(ESL_SRCS) $(HOST_LDFLAGS) -o $@
+	$(CC) $(HOST_CFLAGS) -Ikeys -Ispinectl $< $(ESL_SRCS) spinectl/loadopt.c $(HOST_LDFLAGS) -o $@
 # The reader under libFuzzer (seeds: tests/data/fuzz/esl/); explicit, so
 # verify.mk's pattern rule does not link it.
 $(B)/fuzz/fuzz_esl: tests/fuzz/fuzz_esl.c $(ESL_SRCS) $(ESL_HDRS)

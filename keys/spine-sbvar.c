@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "esl.h"
+#include "loadopt.h"
 
 #define MAX_VAR (1u << 20)
 #define MAX_DIGESTS 256
@@ -327,18 +328,18 @@ static int write_var(int argc, char **argv)
 	return 0;
 }
 
-/* EFI_LOAD_OPTION (UEFI 2.10, 3.1.3) after the 4 efivarfs attribute bytes:
- * UINT32 Attributes, UINT16 FilePathListLength, CHAR16 Description[] up to
- * its NUL, then the device path: nodes of type, subtype, UINT16 length. The
- * media file path nodes (4/4) hold the path as NUL-terminated UCS-2; several
- * are joined. Only ASCII paths are printed: anything else is refused. */
+/* The file path of a Boot#### variable (4 efivarfs attribute bytes, then an
+ * EFI_LOAD_OPTION), read by spinectl's decoder (spinectl/loadopt.c, fuzzed
+ * by fuzz_spinectl_loadopt), printed with '/' separators and a leading '/'.
+ * A path that is not printable ASCII, or longer than the decoder keeps, is
+ * refused: revoke must know exactly which file the firmware boots. */
 static int bootpath(int argc, char **argv)
 {
-	const char *path;
+	const char *path, *why = NULL;
 	uint8_t *buf;
-	size_t len = 0, off, end, o = 0;
-	char out[1024];
-	const char *why = NULL;
+	size_t len = 0, o = 0;
+	struct lo_option opt;
+	char out[LO_PATH_MAX + 2];
 
 	if (argc != 1)
 		return usage();
@@ -346,71 +347,31 @@ static int bootpath(int argc, char **argv)
 	buf = slurp(path, &len);
 	if (!buf)
 		return 2;
-	if (len < 4 + 6) {
-		why = "too short for a load option";
-		goto bad;
-	}
-	off = 4 + 6;
-	for (;;) {
-		if (off + 2 > len) {
-			why = "description has no NUL";
-			goto bad;
-		}
-		uint16_t c = (uint16_t)(buf[off] | buf[off + 1] << 8);
-
-		off += 2;
-		if (!c)
-			break;
-	}
-	end = off + (size_t)(buf[8] | buf[9] << 8);
-	if (end > len) {
-		why = "FilePathListLength runs past the end";
-		goto bad;
-	}
-	while (off + 4 <= end) {
-		uint8_t type = buf[off], sub = buf[off + 1];
-		size_t nl = (size_t)(buf[off + 2] | buf[off + 3] << 8);
-
-		if (nl < 4 || off + nl > end) {
-			why = "a device path node runs past the list";
-			goto bad;
-		}
-		if (type == 0x7f && sub == 0xff)
-			break;
-		if (type == 4 && sub == 4) {
-			for (size_t i = off + 4; i + 1 < off + nl; i += 2) {
-				uint16_t c = (uint16_t)(buf[i] | buf[i + 1] << 8);
-
-				if (!c)
-					break;
-				if (c > 0x7e || c < 0x20) {
-					why = "a file path that is not printable ASCII";
-					goto bad;
-				}
-				if (o + 2 >= sizeof(out)) {
-					why = "a file path over 1022 characters";
-					goto bad;
-				}
-				if (c == '\\')
-					c = '/';
-				if (o == 0 && c != '/')
-					out[o++] = '/';
-				if (!(c == '/' && o > 0 && out[o - 1] == '/'))
-					out[o++] = (char)c;
-			}
-		}
-		off += nl;
+	if (len < 4)
+		why = "shorter than its attributes";
+	else if (lo_decode(buf + 4, len - 4, &opt, &why) == 0) {
+		if (strchr(opt.path, '?'))
+			why = "a file path that is not printable ASCII";
+		else if (strlen(opt.path) >= LO_PATH_MAX)
+			why = "a file path of 255 characters or more";
 	}
 	free(buf);
-	if (o) {
-		out[o] = 0;
+	if (why) {
+		fprintf(stderr, "%s: %s: not a load option: %s\n", prog, path, why);
+		return 2;
+	}
+	for (const char *c = opt.path; *c; c++) {
+		char ch = *c == '\\' ? '/' : *c;
+
+		if (o == 0 && ch != '/')
+			out[o++] = '/';
+		if (!(ch == '/' && o > 0 && out[o - 1] == '/'))
+			out[o++] = ch;
+	}
+	out[o] = 0;
+	if (o)
 		printf("%s\n", out);
-	}
 	return fflush(stdout) ? 2 : 0;
-bad:
-	fprintf(stderr, "%s: %s: not a load option: %s\n", prog, path, why);
-	free(buf);
-	return 2;
 }
 
 int main(int argc, char **argv)

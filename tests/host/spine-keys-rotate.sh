@@ -205,16 +205,16 @@ bp_bad() { # NAME ERE BYTES(printf)
 	[ $? = 2 ] && grep -qE "^spine-sbvar: $dir/bp.var: not a load option: $2" <<<"$o" &&
 		pass "bootpath refuses $1" || fail "bootpath, $1: $o"
 }
-bp_bad "a path list running past the end" "FilePathListLength runs past the end" \
+bp_bad "a path list running past the end" "device path longer than the option" \
 	'\x07\0\0\0\x01\0\0\0\x40\0o\0\0\0\x7f\xff\x04\0'
-bp_bad "a node shorter than its header" "a device path node runs past the list" \
+bp_bad "a node shorter than its header" "device path node length out of bounds" \
 	'\x07\0\0\0\x01\0\0\0\x04\0o\0\0\0\x04\x04\x02\0'
-bp_bad "a description without its NUL" "description has no NUL" '\x07\0\0\0\x01\0\0\0\x04\0o\0'
+bp_bad "a description without its NUL" "description not NUL-terminated" '\x07\0\0\0\x01\0\0\0\x04\0o\0'
 bp_bad "a path that is not ASCII" "a file path that is not printable ASCII" \
 	'\x07\0\0\0\x01\0\0\0\x0c\0o\0\0\0\x04\x04\x08\0\xe9\0\0\0\x7f\xff\x04\0'
 printf '\x07\x00\x00\x00\x01' >"$ev/Boot0002-$G"
 printf '\x07\x00\x00\x00\x02\x00' >"$ev/BootOrder-$G"
-rrefuses "revoke with a malformed Boot#### entry" "^spine-keys: $ev/Boot0002-$G: not a load option: too short" \
+rrefuses "revoke with a malformed Boot#### entry" "^spine-keys: $ev/Boot0002-$G: not a load option: shorter than its header" \
 	revoke -d "$R" --dry-run
 rm -f "$ev"/Boot*
 before=$(tree_sum "$ev" "$R" "$esp")
