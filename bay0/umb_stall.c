@@ -23,19 +23,17 @@ static void stall(void *arg, enum umb_point p)
 
 	if (b->conf.test_umb_stall != (unsigned)p + 1)
 		return;
-	if (!b->conf.test_umb_stall_s) {
+	unsigned n = b->conf.test_umb_stall_s;
+
+	if (n)
+		log_line("TEST: umbilical stalls at %s (test-umbilical-stall) for %u s", names[p],
+		         n);
+	else
 		log_line("TEST: umbilical stalls at %s (test-umbilical-stall): waiting for the "
-		         "power "
-		         "cut",
+		         "power cut",
 		         names[p]);
-		for (;;) {
-			(void)watchdog_feed(b);
-			sleep(1);
-		}
-	}
-	log_line("TEST: umbilical stalls at %s (test-umbilical-stall) for %u s", names[p],
-	         b->conf.test_umb_stall_s);
-	for (unsigned i = 0; i < b->conf.test_umb_stall_s; i++) {
+	/* Without SECONDS, for good: only the power cut ends it. */
+	for (unsigned i = 0; !n || i < n; i++) {
 		(void)watchdog_feed(b);
 		sleep(1);
 	}
