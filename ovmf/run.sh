@@ -6,6 +6,8 @@
 #   ovmf/run.sh --kernel VMLINUZ --initrd IMG --append CMDLINE [options]
 #
 #   --esp IMG        the ESP (a bare FAT image, image/mkesp.sh), read-only
+#   --esp-rw IMG     the same, read-write, as a laptop's ESP is (for tests
+#                    that change the ESP from inside the VM and cut power)
 #   --kernel, --initrd, --append
 #                    boot a kernel directly (OVMF starts its EFI stub from
 #                    fw_cfg); no ESP, no loader
@@ -71,7 +73,7 @@ ovmf_dir=${OVMF_DIR:-/usr/share/OVMF}
 code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
 
-esp='' kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
+esp='' esp_ro=on kernel='' initrd='' append='' vars='' tpm_state='' log=build/ovmf/last.log
 disk='' timeout=120 max_boots=6 until='' cut_on='' cut_after=0 cad_on=() tpm='' watchdog=0 persist='' inventory='' live=0 secboot=0 seabios=0
 extra=()
 
@@ -83,6 +85,7 @@ die() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esp) esp=$2 && shift ;;
+	--esp-rw) esp=$2 esp_ro=off && shift ;;
 	--kernel) kernel=$2 && shift ;;
 	--initrd) initrd=$2 && shift ;;
 	--append) append=$2 && shift ;;
@@ -180,7 +183,7 @@ fi
 # silently keeps variables in RAM, and they vanish at the next reset).
 [ "$secboot" = 0 ] || args+=(-global driver=cfi.pflash01,property=secure,value=on)
 if [ -n "$esp" ]; then
-	args+=(-drive "if=none,id=esp,format=raw,readonly=on,file=$esp"
+	args+=(-drive "if=none,id=esp,format=raw,readonly=$esp_ro,file=$esp"
 		-device virtio-blk-pci,drive=esp,bootindex=1)
 fi
 if [ -n "$kernel" ]; then

@@ -14,13 +14,13 @@
 # Boots 1 and 2 have a NIC with iPXE's EFI option ROM: enroll pins its
 # digest in db, and the ROM is in the event log of the Secure Boot boot.
 #
-#  4. slot-key rotation: the ESP as rotate-slot-key leaves it after resign
-#     (loader trusting both keys, slots re-signed) boots slot A; after finish
-#     (loader trusting only the new key) slot A boots into the admin env,
-#     where revoke is refused for an ESP whose BOOTX64.EFI is the old loader
-#     (PK, KEK, db, dbx unchanged), then appends both old loaders' hashes to
-#     dbx; the new loader refuses a slot signed with the old key; the old
-#     loader put back on the ESP is refused by the firmware.
+#  4. slot-key rotation inside the VM (docs/keys.md, "Testing hooks"): five
+#     chained boots of a read-write ESP whose slots are the admin env, the
+#     keys folder on a second disk; begin, resign, finish each cut (QEMU
+#     killed) after an ESP write, revoke cut at a random moment; every boot
+#     after a cut boots slot A under Secure Boot, runs the cut step again and
+#     prints PCR 4, 7, 12; then the new loader refuses an old-key slot and the
+#     firmware refuses the old loader put back.
 #
 # Usage: tests/vm-keys/run.sh KERNEL_DIR LOADER SLOT_SEC SLOT_PUB WORKDIR
 #            BOTH.efi NEW.efi NEW.pub NEW.sec
@@ -206,57 +206,139 @@ for v in unsigned foreign; do
 	fi
 done
 
-# 4. Slot-key rotation on a host copy of the ESP (the VM's ESP disk is
-# read-only; the writes and their cuts are tests/host/spine-keys-rotate.sh).
+# 4. Slot-key rotation inside the VM, on a read-write ESP, with the power
+# cut (QEMU killed) in the middle of every step; each boot after a cut must
+# boot a slot, from whatever the cut left, and runs the interrupted step again
+# before the next one. The keys folder is on a second disk (serial
+# "persist"), as an operator's USB stick; run.sh writes each boot's steps
+# there (/kd/action, sourced by rcS).
 R=$w/rk
 cp -a "$w/keys" "$R" && cp "$pub" "$R/slot.pub"
-E=$w/rot-esp
-mkdir -p "$E/EFI/spine" "$E/EFI/BOOT" "$E/spine"
-cp "$w/signed.efi" "$E/EFI/spine/spineboot.efi" && cp "$w/signed.efi" "$E/EFI/BOOT/BOOTX64.EFI"
-"$K" sign -d "$R" -k "$pub" -k "$newpub" "$both" "$w/both-signed.efi" >/dev/null 2>&1 || fail "signing the loader with both keys"
 mkdir -p "$w/esp-old/EFI/BOOT"
 cp "$w/signed.efi" "$w/esp-old/EFI/BOOT/BOOTX64.EFI"
+for b in sbsign signify-openbsd; do
+	p=$(command -v "$b")
+	files+=(-f "$p:/usr/bin/$b")
+	for lib in $(ldd "$p" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -n "${seen[$lib]:-}" ] && continue
+		seen[$lib]=1
+		files+=(-f "$(readlink -f "$lib"):$lib")
+	done
+done
 admin_img "$w/admin3.img" -m virtio_pci -m virtio_blk -m vfat -m nls_cp437 -m nls_ascii \
-	-f "$w/signed.efi:/old.efi" -f "$w/both-signed.efi:/both.efi" \
+	-f "$w/signed.efi:/old.efi" -f "$both:/both.efi" -f "$newefi:/new.efi" \
+	-f "$newpub:/new.pub" -f "$newsec:/new.sec" \
 	-f "$w/esp-old/EFI/BOOT/BOOTX64.EFI:/esp-old/EFI/BOOT/BOOTX64.EFI"
-image/mkslot.sh -o "$E/spine/a" -k "$kdir/vmlinuz" -i "$w/admin3.img" -v 1 -s "$sec" -p "$pub" \
-	-c "console=ttyS0 panic=-1 quiet keys.action=revoke" >"$w/mkslot-rot.log" 2>&1 || fail "the rotation's slot A"
-cp -a "$E/spine/a" "$w/a-oldkey"
-export SPINE_ESP=$E
-if "$K" rotate-slot-key begin -d "$R" -p "$newpub" -l "$both" >"$w/rot.log" 2>&1 &&
-	"$K" rotate-slot-key resign -d "$R" -s "$newsec" >>"$w/rot.log" 2>&1 &&
-	image/mkesp.sh -o "$w/rot-resigned.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$E/spine/a" >/dev/null &&
-	"$K" rotate-slot-key finish -d "$R" -l "$newefi" >>"$w/rot.log" 2>&1 &&
-	image/mkesp.sh -o "$w/rot-new.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$E/spine/a" >/dev/null &&
-	image/mkesp.sh -o "$w/rot-oldslot.img" -l "$E/EFI/BOOT/BOOTX64.EFI" -a "$w/a-oldkey" >/dev/null; then
-	:
-else
-	fail "rotate-slot-key on the host ESP copy: $(tail -n 3 "$w/rot.log" | tr '\n' '|')"
-	exit 1
-fi
-unset SPINE_ESP
-cp "$w/vars-enrolled.fd" "$w/vars-r1.fd"
-vm "$w/rot-resigned.log" --vars "$w/vars-r1.fd" --esp "$w/rot-resigned.img" --max-boots 1 \
-	--until 'spineboot: booting slot|refused|Access Denied|Security Violation' --timeout 120
-has "$w/rot-resigned.log" 'spineboot: booting slot a version 1' &&
-	pass "rotation: the loader trusting both keys boots slot A re-signed with the new key, under Secure Boot" ||
-	fail "rotation, after resign: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/rot-resigned.log" | tr '\n' '|') (log $w/rot-resigned.log)"
+for s in a b; do
+	image/mkslot.sh -o "$w/rot-$s" -k "$kdir/vmlinuz" -i "$w/admin3.img" -v 1 -s "$sec" -p "$pub" \
+		-c "console=ttyS0 panic=-1 quiet keys.action=rotate" >"$w/mkslot-rot.log" 2>&1 || fail "the rotation's slot $s"
+done
+cp -a "$w/rot-a" "$w/a-oldkey"
+image/mkesp.sh -o "$w/rot.img" -l "$w/signed.efi" -a "$w/rot-a" -b "$w/rot-b" >/dev/null || fail "the rotation's ESP"
+rm -f "$w/kd.img"
+mkfs.fat -C -n SPINE-KEYS "$w/kd.img" 8192 >/dev/null && mcopy -s -i "$w/kd.img" "$R" ::keys ||
+	fail "the keys disk"
 cp "$w/vars-enrolled.fd" "$w/vars-rot.fd"
-vm "$w/rot-new.log" --vars "$w/vars-rot.fd" --esp "$w/rot-new.img" --until 'KEYS-DONE' --timeout 240
-keys "$w/rot-new.log" >"$w/rot-new.keys"
-has "$w/rot-new.log" 'spineboot: booting slot a version 1' &&
-	pass "rotation: the new-key-only loader boots the re-signed slot A" ||
-	fail "rotation, after finish: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/rot-new.log" | tr '\n' '|') (log $w/rot-new.log)"
-has "$w/rot-new.keys" '^KEYS: spine-keys: /esp-old/EFI/BOOT/BOOTX64.EFI: is a binary this revocation hits' &&
-	has "$w/rot-new.keys" '^KEYS: PK KEK db dbx unchanged$' &&
+seed=${VMKEYS_SEED:-$RANDOM}
+RANDOM=$seed
+echo "vm-keys: random cuts from VMKEYS_SEED=$seed"
+oldn=$(sed -n 2p "$pub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n')
+newn=$(sed -n 2p "$newpub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n')
+# chain NAME STEPS...: one boot of the rotation ESP running STEPS (lines of
+# /kd/action); the power is cut at KEYS-CUT-NOW, or at a random moment up to
+# 5 s after KEYS-GO (revoke takes about 4.5 s there), else the VM ends at KEYS-DONE.
+chain() {
+	local name=$1 cut=()
+	shift
+	printf '%s\n' "$@" >"$w/action"
+	mcopy -o -i "$w/kd.img" "$w/action" ::action || fail "$name: writing its steps"
+	case "$*" in
+	*cutstep*) cut=(--cut-on '^KEYS-CUT-NOW') ;;
+	*gostep*) cut=(--cut-on "^KEYS-GO" --cut-after "$((RANDOM % 5)).$((RANDOM % 10))") ;;
+	esac
+	echo "vm-keys: boot $name ${cut[*]}" >>"$w/cuts"
+	vm "$w/$name.log" --vars "$w/vars-rot.fd" --esp-rw "$w/rot.img" --persist "$w/kd.img" \
+		--until 'KEYS-DONE' --timeout 240 "${cut[@]}"
+	keys "$w/$name.log" >"$w/$name.keys"
+	if has "$w/$name.log" 'spineboot: booting slot a version 1' && has "$w/$name.log" 'KEYS-BEGIN rotate'; then
+		pass "rotation boot $name: the firmware and spineboot boot slot A from the ESP as the last cut left it"
+	else
+		fail "rotation boot $name: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/$name.log" | tr '\n' '|') (log $w/$name.log)"
+	fi
+	if [ ${#cut[@]} -gt 0 ] && ! grep -aq '^KEYS-CUT-NOW\|^KEYS-GO' <(sed -E 's/^\[ *[0-9.]+\] //' "$w/$name.log" | tr -d '\r'); then
+		fail "rotation boot $name: the cut point was not reached: $(tail -n 5 "$w/$name.keys" | tr '\n' '|')"
+	fi
+}
+pcr() { sed -n "s/^KEYS: PCR $2 //p" "$w/$1.keys"; }
+trusts() { sed -n "s|^KEYS: loader $2 trusts ||p" "$w/$1.keys" | sed 's/ *$//'; }
+ran() { has "$w/$1.keys" "^KEYS: rc=0 spine-keys $2"; }
+D='"$D"'
+chain r1 "cutstep 1 rotate-slot-key begin -d $D -p /new.pub -l /both.efi"
+chain r2 "step rotate-slot-key begin -d $D -p /new.pub -l /both.efi" \
+	"cutstep 1 rotate-slot-key resign -d $D -s /new.sec"
+chain r3 "step rotate-slot-key resign -d $D -s /new.sec" \
+	"cutstep 2 rotate-slot-key finish -d $D -l /new.efi"
+chain r4 "step rotate-slot-key finish -d $D -l /new.efi" "refused_revoke" "gostep revoke -d $D"
+chain r5 "step revoke -d $D" "step status --loader /old.efi" "step status --loader /esp/EFI/BOOT/BOOTX64.EFI"
+[ "$(trusts r1 EFI/spine/spineboot.efi)" = "$oldn" ] && [ "$(trusts r1 EFI/BOOT/BOOTX64.EFI)" = "$oldn" ] &&
+	has "$w/r1.keys" '^KEYS: cut after ESP write 1 of spine-keys rotate-slot-key begin' ||
+	fail "before the rotation both loaders trust the old key alone: $(grep -a 'trusts\|cut after' "$w/r1.keys" | tr '\n' '|')"
+[ "$(trusts r2 EFI/spine/spineboot.efi)" = "$oldn $newn" ] && [ "$(trusts r2 EFI/BOOT/BOOTX64.EFI)" = "$oldn" ] &&
+	pass "a cut in begin after its first ESP write: spineboot.efi trusts both keys, BOOTX64.EFI is the old loader, and slot A boots" ||
+	fail "after the cut in begin: $(grep -a trusts "$w/r2.keys" | tr '\n' '|')"
+ran r2 'rotate-slot-key begin' && has "$w/r2.keys" '^KEYS: /esp/EFI/spine/spineboot.efi: already this loader' &&
+	has "$w/r2.keys" '^KEYS: wrote /esp/EFI/BOOT/BOOTX64.EFI' &&
+	pass "begin run again after the cut completes it (spineboot.efi left alone, BOOTX64.EFI written)" ||
+	fail "begin after the cut: $(grep -a -B12 'rc=[0-9]* spine-keys rotate-slot-key begin' "$w/r2.keys" | tr '\n' '|')"
+[ "$(trusts r3 EFI/spine/spineboot.efi)" = "$oldn $newn" ] && [ "$(trusts r3 EFI/BOOT/BOOTX64.EFI)" = "$oldn $newn" ] &&
+	ran r3 'rotate-slot-key resign' && has "$w/r3.keys" "^KEYS: slot a: already signed with key $newn" &&
+	has "$w/r3.keys" '^KEYS: wrote /esp/spine/b/SHA512.sig' &&
+	pass "a cut in resign after slot A's new SHA512.sig: slot A (new key) boots under the loader trusting both, and the rerun re-signs slot B only" ||
+	fail "after the cut in resign: $(grep -a 'trusts\|slot [ab]\|SHA512.sig\|rc=' "$w/r3.keys" | tr '\n' '|')"
+[ "$(trusts r4 EFI/spine/spineboot.efi)" = "$newn" ] && [ "$(trusts r4 EFI/BOOT/BOOTX64.EFI)" = "$newn" ] &&
+	ran r4 'rotate-slot-key finish' && [ "$(grep -ac 'already this loader' "$w/r4.keys")" = 2 ] &&
+	has "$w/r4.keys" '^KEYS: finish done' &&
+	pass "a cut in finish after both loaders are written: the new-key-only loader boots slot A, and the rerun completes the folder's update" ||
+	fail "after the cut in finish: $(grep -a 'trusts\|already\|finish\|rc=' "$w/r4.keys" | tr '\n' '|')"
+has "$w/r4.keys" '^KEYS: spine-keys: /esp-old/EFI/BOOT/BOOTX64.EFI: is a binary this revocation hits' &&
+	has "$w/r4.keys" '^KEYS: PK KEK db dbx unchanged$' &&
 	pass "revoke refuses while BOOTX64.EFI is the old loader, and PK, KEK, db, dbx are unchanged" ||
-	fail "the refused revoke: $(grep -a 'revoke\|unchanged\|CHANGED' "$w/rot-new.keys" | tr '\n' '|')"
-sed -n '/^KEYS: rc=[0-9]* spine-keys revoke/,$p' "$w/rot-new.keys" | sed 1d >"$w/revoke.keys"
-has "$w/revoke.keys" '^KEYS: revoked 2 loader\(s\) in dbx \([0-9]+ bytes appended\), read back' &&
-	has "$w/revoke.keys" '^KEYS: rc=0 spine-keys revoke' &&
-	has "$w/revoke.keys" '^KEYS:   firmware would start it: no \(revoked in dbx\)' &&
-	pass "revoke appends both old loaders' hashes to dbx through efivarfs (0x67), status sees the old loader revoked" ||
-	fail "revoke: $(tr '\n' '|' <"$w/revoke.keys" | head -c 1500)"
+	fail "the refused revoke: $(grep -a 'revoke\|unchanged\|CHANGED' "$w/r4.keys" | tr '\n' '|')"
+sed -n '/^KEYS: loader EFI\/BOOT/,/^KEYS: rc=[0-9]* spine-keys revoke/p' "$w/r5.keys" >"$w/revoke.keys"
+if has "$w/r5.keys" '^KEYS: rc=0 spine-keys revoke' &&
+	{ has "$w/revoke.keys" '^KEYS: revoked 2 loader\(s\) in dbx \([0-9]+ bytes appended\), read back' ||
+		[ "$(grep -ac '^KEYS: already in dbx: ' "$w/revoke.keys")" = 2 ]; } &&
+	has "$w/r5.keys" '^KEYS:   firmware would start it: no \(revoked in dbx\)' &&
+	has "$w/r5.keys" '^KEYS:   firmware would start it: yes$'; then
+	pass "revoke cut at a random moment, run again: both old loaders' hashes in dbx (0x67 append), the old loader revoked, the installed one not"
+else
+	fail "revoke after the cut: $(tr '\n' '|' <"$w/r5.keys" | head -c 1500)"
+fi
+# PCRs as the firmware and spineboot measured them at each boot.
+p7=$(pcr r1 7)
+if [ -z "$p7" ] || [ "$p7" = none ]; then
+	fail "no PCR 7 in the rotation boots (TPM sysfs pcr-sha256)"
+else
+	[ "$(pcr r2 7)" = "$p7" ] && [ "$(pcr r3 7)" = "$p7" ] && [ "$(pcr r4 7)" = "$p7" ] &&
+		pass "PCR 7 is the same at every boot of the slot-key rotation ($p7)" ||
+		fail "PCR 7 during the rotation: $(pcr r1 7) $(pcr r2 7) $(pcr r3 7) $(pcr r4 7)"
+	if [ "$(grep -ac '^KEYS: already in dbx: ' "$w/revoke.keys")" = 2 ]; then
+		[ "$(pcr r5 7)" != "$p7" ] && pass "PCR 7 changes at the first boot after revoke's dbx write" ||
+			fail "PCR 7 after revoke's dbx write is unchanged"
+	fi
+	[ "$(pcr r2 4)" = "$(pcr r1 4)" ] && [ "$(pcr r3 4)" != "$(pcr r2 4)" ] && [ "$(pcr r4 4)" != "$(pcr r3 4)" ] &&
+		[ "$(pcr r5 4)" = "$(pcr r4 4)" ] &&
+		pass "PCR 4 follows the loader the firmware starts: old, old (cut in begin), both keys, new key only, new" ||
+		fail "PCR 4 during the rotation: $(for b in r1 r2 r3 r4 r5; do printf '%s ' "$(pcr $b 4 | head -c 12)"; done)"
+	[ "$(pcr r2 12)" = "$(pcr r1 12)" ] && [ "$(pcr r3 12)" != "$(pcr r2 12)" ] && [ "$(pcr r4 12)" = "$(pcr r3 12)" ] &&
+		pass "PCR 12 changes once, at the first boot after slot A's SHA512.sig is re-signed" ||
+		fail "PCR 12 during the rotation: $(for b in r1 r2 r3 r4 r5; do printf '%s ' "$(pcr $b 12 | head -c 12)"; done)"
+fi
+# The new-key-only loader from the rotated ESP: it refuses a slot still on
+# the old key; and the old loader put back is refused by the firmware.
+mcopy -n -i "$w/rot.img" ::EFI/BOOT/BOOTX64.EFI "$w/new-signed.efi" &&
+	image/mkesp.sh -o "$w/rot-oldslot.img" -l "$w/new-signed.efi" -a "$w/a-oldkey" >/dev/null ||
+	fail "the ESP with an old-key slot"
 cp "$w/vars-rot.fd" "$w/vars-r3.fd"
 vm "$w/rot-oldslot.log" --vars "$w/vars-r3.fd" --esp "$w/rot-oldslot.img" --max-boots 1 \
 	--until 'spineboot: booting slot|no bootable slot|Access Denied|Security Violation' --timeout 120
