@@ -27,7 +27,10 @@ if [ "${1:-}" != write ] || [ "${2:-}" = -n ]; then
 	exec "$real" "$@"
 fi
 var=$2 attr=$((0x$3)) auth=$4
-echo "$(basename "$var") $3 $auth" >>"$FAKEFW_LOG"
+if [ -n "${FAKEFW_REFUSE:-}" ]; then
+	echo "spine-sbvar: $var: refused by the firmware: security violation (not in setup mode, or a bad signature or timestamp)" >&2
+	exit 3
+fi
 # EFI_TIME (16 bytes), then a WIN_CERTIFICATE whose dwLength counts itself.
 wl=$(od -An -tu4 -j16 -N4 "$auth" | tr -d ' ')
 tail -c +$((16 + wl + 1)) "$auth" >"$FAKEFW_TMP/list"
@@ -38,6 +41,7 @@ else
 	{ printf '\x27\x00\x00\x00' && cat "$FAKEFW_TMP/list"; } >"$FAKEFW_TMP/var"
 fi
 mv -f "$FAKEFW_TMP/var" "$var"
+echo "$(basename "$var") $3 $auth" >>"$FAKEFW_LOG"
 FW
 chmod +x "$fakefw"
 mkdir -p "$dir/fakefw.tmp"
@@ -111,15 +115,26 @@ dsame && [ "$st" = 0 ] && grep -qE "^would write $dbvar: [0-9]+ bytes \(attribut
 	pass "rotate-db begin --dry-run names the db append (0x67) and DIR's files, writes nothing" ||
 	fail "rotate-db begin --dry-run: $st: $out"
 
+# A write the firmware refuses: db as it was; the rerun goes on with the
+# same key.
+evesp=$(tree_sum "$ev" "$desp")
+FAKEFW_REFUSE=1 run rotate-db begin -d "$D"
+[ "$st" = 1 ] && grep -q "^spine-keys: db: not written: $dbvar: refused by the firmware: security violation" <<<"$out" &&
+	[ "$(wc -l <<<"$out")" = 1 ] && [ "$evesp" = "$(tree_sum "$ev" "$desp")" ] &&
+	[ "$(cat "$D/rotate-db/state")" = begun ] &&
+	pass "rotate-db begin with the write refused by the firmware: one line, db and the ESP unchanged" ||
+	fail "rotate-db begin, refused write: $st: $out"
+cp "$D/rotate-db/db.crt" "$dir/d-new-first.crt"
 run rotate-db begin -d "$D"
 nc=$D/rotate-db/db.crt
-ba=$(ls "$D"/rotate-db/db-append-*.auth 2>/dev/null | head -n 1)
+ba=$(ls "$D"/rotate-db/db-append-*.auth 2>/dev/null | tail -n 1)
 want=$(cat "$dir/db0.esl" "$D/rotate-db/db.esl" | xxd -p | tr -d '\n')
 got=$(tail -c +5 "$dbvar" | xxd -p | tr -d '\n')
 if [ "$st" = 0 ] && [ "$(cat "$D/rotate-db/state")" = begun ] && [ "$want" = "$got" ] &&
 	[ "$(stat -c %a "$D/rotate-db/db.key")" = 600 ] && ! cmp -s "$nc" "$oldcrt" &&
 	openssl x509 -in "$nc" -noout -subject | grep -qE 'CN ?= ?Alpine Spine db [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}' &&
-	[ "$(wc -l <"$FAKEFW_LOG")" = 1 ] && grep -q "^db-$S 67 $ba$" "$FAKEFW_LOG"; then
+	[ "$(wc -l <"$FAKEFW_LOG")" = 1 ] && grep -q "^db-$S 67 $ba$" "$FAKEFW_LOG" &&
+	grep -q '^resuming begin' <<<"$out" && cmp -s "$nc" "$dir/d-new-first.crt"; then
 	pass "rotate-db begin: a new db certificate (key 0600, its own subject) appended to db (0x67), the old, the pinned digest and the vendor's kept"
 else
 	fail "rotate-db begin: $st: $out; db $(dblist | tr '\n' ';'); writes $(cat "$FAKEFW_LOG")"
