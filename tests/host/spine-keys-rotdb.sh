@@ -90,7 +90,19 @@ oldcrt=$dir/d-old.crt
 cp "$D/db.crt" "$oldcrt"
 oldh=$(ah "$dir/d-old.efi")
 
+# spine-sbvar without, alone: the enrolled db minus DIR's certificate is the
+# pinned digest and the vendor's list, byte for byte; a malformed file is one
+# line with its offset.
 dvars 0 1
+openssl x509 -in "$D/db.crt" -outform DER -out "$dir/d-old.der"
+"$realsbvar" without -v "$dbvar" "$dir/d-old.der" >"$dir/w.esl" 2>"$dir/w.err" &&
+	cat "$dir/pin.esl" "$dir/vendor.esl" | cmp -s - "$dir/w.esl" && [ ! -s "$dir/w.err" ] &&
+	pass "spine-sbvar without -v: db minus the certificate, the pinned digest and vendor's list kept byte for byte" ||
+	fail "spine-sbvar without: $(cat "$dir/w.err")"
+head -c 60 "$dir/db0.esl" >"$dir/w-bad.esl"
+o=$("$realsbvar" without "$dir/w-bad.esl" "$dir/d-old.der" 2>&1)
+[ $? = 2 ] && [ "$o" = "spine-sbvar: $dir/w-bad.esl: offset 0: list runs past the end" ] &&
+	pass "spine-sbvar without refuses a malformed list in one line with its offset" || fail "spine-sbvar without, malformed: $o"
 drefuses "rotate-db resign before begin" "^spine-keys: $D/rotate-db: at step 'none': resign comes after begin" \
 	rotate-db resign -d "$D"
 drefuses "rotate-db finish before begin" "^spine-keys: $D/rotate-db: at step 'none': finish comes after resign" \
