@@ -1,5 +1,6 @@
 /*
- * esl.c: EFI_SIGNATURE_LIST reader and SHA-256 list builder (esl.h).
+ * esl.c: EFI_SIGNATURE_LIST reader, SHA-256 list builder and the filter that
+ * drops one certificate (esl.h).
  */
 #include "esl.h"
 
@@ -172,4 +173,61 @@ size_t esl_build_sha256(const uint8_t owner[16], const uint8_t (*digests)[32], s
 		memcpy(out + ESL_HDR + i * ssize + ESL_OWNER, digests[i], 32);
 	}
 	return total;
+}
+
+/* Close the list begun at out[start] (header of hlen bytes): its ListSize,
+ * or nothing of it at all when no entry was kept. */
+static size_t close_list(uint8_t *out, size_t start, size_t hlen, size_t o)
+{
+	if (o == start + hlen)
+		return start;
+	put32(out + start + 16, (uint32_t)(o - start));
+	return o;
+}
+
+int esl_without(const uint8_t *buf, size_t len, const uint8_t *der, size_t dlen, uint8_t *out,
+                size_t cap, size_t *out_len, size_t *dropped, const char **why, size_t *err_offset)
+{
+	struct esl_iter it;
+	struct esl_entry e;
+	size_t o = 0, start = 0, hlen = 0, list = (size_t)-1, n = 0;
+	int r;
+
+	/* Malformed input is refused whole, never half copied. */
+	esl_begin(&it, buf, len);
+	while ((r = esl_next(&it, &e)) == 1)
+		;
+	if (r < 0) {
+		*why = it.why;
+		*err_offset = it.err_offset;
+		return -1;
+	}
+	if (cap < len) {
+		*why = "output buffer too small";
+		*err_offset = 0;
+		return -1;
+	}
+	esl_begin(&it, buf, len);
+	while (esl_next(&it, &e) == 1) {
+		if (e.list != list) {
+			if (list != (size_t)-1)
+				o = close_list(out, start, hlen, o);
+			list = e.list;
+			start = o;
+			hlen = ESL_HDR + le32(e.type_guid + 20);
+			memcpy(out + o, e.type_guid, hlen);
+			o += hlen;
+		}
+		if (e.type == ESL_X509 && e.size == dlen && !memcmp(e.data, der, dlen)) {
+			n++;
+			continue;
+		}
+		memcpy(out + o, e.owner, ESL_OWNER + e.size);
+		o += ESL_OWNER + e.size;
+	}
+	if (list != (size_t)-1)
+		o = close_list(out, start, hlen, o);
+	*out_len = o;
+	*dropped = n;
+	return 0;
 }

@@ -60,4 +60,14 @@ int esl_guid_parse(const char *s, uint8_t g[16]);
 size_t esl_build_sha256(const uint8_t owner[16], const uint8_t (*digests)[32], size_t n,
                         uint8_t *out, size_t cap);
 
+/* buf's lists minus every EFI_CERT_X509 entry whose data is exactly der
+ * (dlen bytes) into out (cap bytes; len is always enough): every other list
+ * header and entry byte for byte and in order, each ListSize made to fit, a
+ * list left with no entries dropped. 0, *out_len and *dropped (the entries
+ * left out); -1 on malformed input (*why, *err_offset, as esl_next) or when
+ * cap is less than len (*why says so), out untouched: the whole input is
+ * checked before a byte is written. */
+int esl_without(const uint8_t *buf, size_t len, const uint8_t *der, size_t dlen, uint8_t *out,
+                size_t cap, size_t *out_len, size_t *dropped, const char **why, size_t *err_offset);
+
 #endif

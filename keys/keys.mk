@@ -64,12 +64,14 @@ $(ROT_NEW_EFI): $(ROT_PUB) $$(SPINEBOOT_EFI)
 # spine-keys on a fake efivarfs tree: refusals, --dry-run, create, sign,
 # status (tests/host/spine-keys.sh); rotate-slot-key on a fake ESP folder,
 # killed after each write and run again; revoke's refusals
-# (tests/host/spine-keys-rotate.sh).
+# (tests/host/spine-keys-rotate.sh); rotate-db (begin, resign, finish), its
+# refusals, a kill after resign's first ESP write (tests/host/spine-keys-rotdb.sh).
 .PHONY: check-host-keys
 CHECKS += check-host-keys
 check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEBOOT_EFI) \
 		$$(SLOT_PUB) $$(SLOT_SEC) $(ROT_PUB) $(ROT_BOTH_EFI) $(ROT_NEW_EFI) keys/spine-keys \
-		tests/host/spine-keys.sh tests/host/spine-keys-rotate.sh image/mkslot.sh | deps
+		tests/host/spine-keys.sh tests/host/spine-keys-rotate.sh tests/host/spine-keys-rotdb.sh \
+		image/mkslot.sh | deps
 	@SPINE_SBVAR=$(SPINE_SBVAR) SPINE_TCGLOG=$(SPINE_TCGLOG) SPINE_LOADER_KEYS=$(SPINE_LOADER_KEYS) \
 		tests/host/spine-keys.sh $(SPINEBOOT_EFI) $(SLOT_PUB) $(B)/tmp/host-keys $(SLOT_SEC) \
 		$(ROT_BOTH_EFI) $(ROT_NEW_EFI) $(ROT_PUB) $(ROT_SEC)

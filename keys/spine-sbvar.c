@@ -10,6 +10,10 @@
  *   spine-sbvar der [-v] FILE N       entry N's data (an X.509 DER) on stdout
  *   spine-sbvar sha256 OWNER HEX...   an EFI_CERT_SHA256 list of those digests
  *                                     on stdout
+ *   spine-sbvar without [-v] FILE DER FILE's signature lists on stdout minus
+ *                                     every X509 entry whose data is DER's
+ *                                     bytes (a list left empty is dropped,
+ *                                     every other byte kept)
  *   spine-sbvar write [-n] VAR ATTR FILE
  *                                     VAR (an efivarfs path) := the 32-bit
  *                                     attributes ATTR (hex) then FILE's bytes,
@@ -47,7 +51,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: %s list [-v] FILE | der [-v] FILE N | sha256 OWNER HEX... | "
-	        "write [-n] VAR ATTR FILE | bootpath FILE\n",
+	        "without [-v] FILE DER | write [-n] VAR ATTR FILE | bootpath FILE\n",
 	        prog);
 	return 2;
 }
@@ -203,6 +207,71 @@ static int sha256_list(int argc, char **argv)
 		fprintf(stderr, "%s: stdout: write error\n", prog);
 		return 2;
 	}
+	return 0;
+}
+
+/* without: FILE's lists minus one certificate (esl_without), for rotate-db's
+ * new db: what is not the old db certificate stays exactly as it was. */
+static int without(int argc, char **argv)
+{
+	const char *path, *why = NULL;
+	uint8_t *buf, *der, *out;
+	size_t len = 0, dlen = 0, skip = 0, olen = 0, n = 0, off = 0;
+	int v = 0;
+
+	if (argc > 0 && !strcmp(argv[0], "-v")) {
+		v = 1;
+		argc--;
+		argv++;
+	}
+	if (argc != 2)
+		return usage();
+	path = argv[0];
+	der = slurp(argv[1], &dlen);
+	if (!der)
+		return 2;
+	if (dlen == 0) {
+		fprintf(stderr, "%s: %s: empty, not a certificate\n", prog, argv[1]);
+		free(der);
+		return 2;
+	}
+	buf = slurp(path, &len);
+	if (!buf) {
+		free(der);
+		return 2;
+	}
+	if (v && len > 0) {
+		if (len < 4) {
+			fprintf(stderr, "%s: %s: shorter than its attributes\n", prog, path);
+			free(buf);
+			free(der);
+			return 2;
+		}
+		skip = 4;
+	}
+	out = malloc(len - skip + 1);
+	if (!out) {
+		fprintf(stderr, "%s: %s: out of memory\n", prog, path);
+		free(buf);
+		free(der);
+		return 2;
+	}
+	if (esl_without(buf + skip, len - skip, der, dlen, out, len - skip, &olen, &n, &why,
+	                &off)) {
+		fprintf(stderr, "%s: %s: offset %zu: %s\n", prog, path, off + skip, why);
+		free(out);
+		free(buf);
+		free(der);
+		return 2;
+	}
+	free(buf);
+	free(der);
+	if (fwrite(out, 1, olen, stdout) != olen || fflush(stdout)) {
+		fprintf(stderr, "%s: stdout: write error\n", prog);
+		free(out);
+		return 2;
+	}
+	free(out);
 	return 0;
 }
 
@@ -384,6 +453,8 @@ int main(int argc, char **argv)
 		return walk(argc - 2, argv + 2, 1);
 	if (!strcmp(argv[1], "sha256"))
 		return sha256_list(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "without"))
+		return without(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "write"))
 		return write_var(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "bootpath"))

@@ -8,7 +8,8 @@
 # Then rotate-slot-key (begin, resign, finish) on a fake ESP folder: its
 # refusals, --dry-run, a kill after each ESP write and the rerun that
 # completes; and revoke's refusals and --dry-run (its real dbx write is in
-# tests/vm-keys, where a firmware checks it).
+# tests/vm-keys, where a firmware checks it). Then rotate-db
+# (tests/host/spine-keys-rotdb.sh) against a hand-made firmware's db.
 #
 # Usage: tests/host/spine-keys.sh LOADER DEV.pub WORKDIR DEV.sec BOTH.efi
 #            NEW.efi NEW.pub NEW.sec
@@ -105,7 +106,7 @@ refuses() {
 }
 
 # --help for each subcommand.
-for c in create status sign enroll rotate-slot-key revoke; do
+for c in create status sign enroll rotate-slot-key revoke rotate-db; do
 	run "$c" --help
 	[ "$st" = 0 ] && grep -q "^usage: spine-keys $c" <<<"$out" && pass "$c --help" ||
 		fail "$c --help: exit $st: $out"
@@ -316,4 +317,5 @@ run status --loader "$dir/out/signed.efi"
 	pass "status names a malformed KEK" || fail "status, bad KEK: $st: $out"
 
 . tests/host/spine-keys-rotate.sh
+. tests/host/spine-keys-rotdb.sh
 exit $rc

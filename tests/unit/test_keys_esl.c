@@ -1,7 +1,7 @@
 /*
  * keys/esl.c: the signature-list reader on well-formed lists (one, several,
  * several lists) and on each malformation edk2 would refuse; the SHA-256
- * builder; the GUID text form.
+ * builder; the GUID text form; esl_without.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -143,4 +143,99 @@ Test(esl, guid_text_round_trip)
 	cr_assert_eq(esl_guid_parse("d719b2cb-3d3a-4596-a3bc-dad00e67656f0", g), -1);
 	cr_assert_eq(esl_guid_parse("d719b2cb+3d3a-4596-a3bc-dad00e67656f", g), -1);
 	cr_assert_eq(esl_guid_parse("g719b2cb-3d3a-4596-a3bc-dad00e67656f", g), -1);
+}
+
+/* One X509 entry of n bytes, each byte `fill`, at out (owner: 16 x owner). */
+static size_t x509_entry(uint8_t *out, uint8_t owner, uint8_t fill, size_t n)
+{
+	memset(out, owner, ESL_OWNER);
+	memset(out + ESL_OWNER, fill, n);
+	return ESL_OWNER + n;
+}
+
+/* A list of one X509 entry: certificate bytes `fill`, n of them. */
+static size_t x509_list(uint8_t *out, uint8_t owner, uint8_t fill, size_t n)
+{
+	memcpy(out, esl_guid_x509, 16);
+	put32(out + 16, (uint32_t)(ESL_HDR + ESL_OWNER + n));
+	put32(out + 20, 0);
+	put32(out + 24, (uint32_t)(ESL_OWNER + n));
+	return ESL_HDR + x509_entry(out + ESL_HDR, owner, fill, n);
+}
+
+Test(esl, without_drops_only_that_certificate)
+{
+	uint8_t buf[1024], out[1024], want[1024], old[40], other[40];
+	const char *why = NULL;
+	size_t len = 0, wl = 0, ol = 0, n = 0, off = 0, l;
+
+	memset(old, 0x0d, sizeof(old));
+	memset(other, 0x0e, sizeof(other));
+	/* old cert, pinned digests, a vendor cert, a two-entry list holding the
+	 * old cert again and a cert of the same size, and the old cert last. */
+	len += x509_list(buf + len, 1, 0x0d, 40);
+	l = list(buf + len, esl_guid_sha256, 0, 48, 2);
+	memcpy(want + wl, buf + len, l);
+	len += l;
+	wl += l;
+	l = x509_list(buf + len, 2, 0x0e, 30);
+	memcpy(want + wl, buf + len, l);
+	len += l;
+	wl += l;
+	memcpy(buf + len, esl_guid_x509, 16);
+	put32(buf + len + 16, ESL_HDR + 2 * 56);
+	put32(buf + len + 20, 0);
+	put32(buf + len + 24, 56);
+	x509_entry(buf + len + ESL_HDR, 3, 0x0d, 40);
+	x509_entry(buf + len + ESL_HDR + 56, 3, 0x0e, 40);
+	/* What stays of it: one entry, ListSize 28 + 56. */
+	memcpy(want + wl, buf + len, ESL_HDR);
+	put32(want + wl + 16, ESL_HDR + 56);
+	memcpy(want + wl + ESL_HDR, buf + len + ESL_HDR + 56, 56);
+	wl += ESL_HDR + 56;
+	len += ESL_HDR + 2 * 56;
+	len += x509_list(buf + len, 1, 0x0d, 40);
+
+	cr_assert_eq(esl_without(buf, len, old, 40, out, len, &ol, &n, &why, &off), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(ol, wl);
+	cr_assert_eq(memcmp(out, want, wl), 0);
+	/* A certificate that is a prefix of the old one matches nothing. */
+	cr_assert_eq(esl_without(buf, len, old, 39, out, len, &ol, &n, &why, &off), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(ol, len);
+	cr_assert_eq(memcmp(out, buf, len), 0);
+	/* A digest's bytes (the SHA-256 list's first entry, after the 84-byte
+	 * first list) are not a certificate: nothing dropped. */
+	cr_assert_eq(esl_without(buf, len, buf + 84 + ESL_HDR + ESL_OWNER, 32, out, len, &ol, &n,
+	                         &why, &off),
+	             0);
+	cr_assert_eq(n, 0);
+	/* The vendor certificate alone goes, with its list. */
+	cr_assert_eq(esl_without(buf, len, other, 30, out, len, &ol, &n, &why, &off), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ol, len - (ESL_HDR + ESL_OWNER + 30));
+}
+
+Test(esl, without_everything_is_empty_and_bad_input_refused)
+{
+	uint8_t buf[256], out[256], old[40];
+	const char *why = NULL;
+	size_t len, ol = 99, n = 0, off = 0;
+
+	memset(old, 0x0d, sizeof(old));
+	len = x509_list(buf, 1, 0x0d, 40);
+	cr_assert_eq(esl_without(buf, len, old, 40, out, len, &ol, &n, &why, &off), 0);
+	cr_assert_eq(ol, 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(esl_without(buf, 0, old, 40, out, 0, &ol, &n, &why, &off), 0);
+	cr_assert_eq(ol, 0);
+	/* A malformed second list: refused, with where. */
+	memset(buf + len, 0, 10);
+	cr_assert_eq(esl_without(buf, len + 10, old, 40, out, sizeof(out), &ol, &n, &why, &off),
+	             -1);
+	cr_assert_str_eq(why, "truncated list header");
+	cr_assert_eq(off, len);
+	cr_assert_eq(esl_without(buf, len, old, 40, out, len - 1, &ol, &n, &why, &off), -1);
+	cr_assert_str_eq(why, "output buffer too small");
 }
