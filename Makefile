@@ -78,14 +78,17 @@ all-targets: $(ALL_TARGETS)
 # Runs every check even when one fails, then prints the totals and fails if
 # any check failed (tests/run-checks.sh). CHECK_JOBS checks run at once; a
 # heavy one (it keeps both cores busy by itself) runs alone. Heavy and long
-# ones start first, so that the short ones fill the gaps at the end.
+# ones start first, so that the short ones fill the gaps at the end; the long
+# ones longest first (their VM time in the last runs), so that no long one is
+# left running alone at the end. The build before them runs CHECK_JOBS wide.
 CHECK_JOBS ?= 2
 CHECKS_HEAVY := check-vm-boot check-vm-bay0
-CHECKS_LONG := check-vm-update check-vm-spineupd check-vm-umbcut check-vm-loader check-vm-spinectl check-vm-keys check-vm-tpm
-CHECKS_ORDERED = $(filter $(CHECKS_HEAVY),$(CHECKS)) $(filter $(CHECKS_LONG),$(CHECKS)) \
+CHECKS_LONG := check-vm-keys check-vm-loader check-vm-umbcut check-vm-update check-vm-spineupd \
+	check-vm-spinectl check-vm-tpm
+CHECKS_ORDERED = $(filter $(CHECKS),$(CHECKS_HEAVY)) $(filter $(CHECKS),$(CHECKS_LONG)) \
 	$(filter-out $(CHECKS_HEAVY) $(CHECKS_LONG),$(CHECKS))
 check: | deps
-	@$(MAKE) --no-print-directory all-targets
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) all-targets
 	@CHECK_HEAVY="$(CHECKS_HEAVY)" tests/run-checks.sh -j $(CHECK_JOBS) $(CHECKS_ORDERED)
 
 bench: | deps

@@ -60,17 +60,21 @@ fi
 files=(-f tests/vm-keys/rcS:/etc/init.d/rcS -f "$(command -v busybox):/bin/busybox"
 	-f "$K:/usr/bin/spine-keys" -f "$SPINE_SBVAR:/usr/bin/spine-sbvar"
 	-f "$SPINE_TCGLOG:/usr/bin/spine-tcglog" -f "$SPINE_LOADER_KEYS:/usr/bin/spine-loader-keys"
-	-f "$w/signed.efi:/signed.efi")
+	-f "$w/signed.efi:/signed.efi" -f "$(readlink -f /usr/lib/ssl/openssl.cnf):/usr/lib/ssl/openssl.cnf")
 declare -A seen=()
-for b in bash openssl sign-efi-sig-list cert-to-efi-sig-list hash-to-efi-sig-list sbverify; do
-	p=$(command -v "$b")
-	files+=(-f "$p:/usr/bin/$b")
-	for lib in $(ldd "$p" | grep -oE '/[^ ]+\.so[^ ]*'); do
-		[ -n "${seen[$lib]:-}" ] && continue
-		seen[$lib]=1
-		files+=(-f "$(readlink -f "$lib"):$lib")
+add_bins() { # PROGRAM...: each, with the libraries ldd names, into files
+	local b p lib
+	for b in "$@"; do
+		p=$(command -v "$b")
+		files+=(-f "$p:/usr/bin/$b")
+		for lib in $(ldd "$p" | grep -oE '/[^ ]+\.so[^ ]*'); do
+			[ -n "${seen[$lib]:-}" ] && continue
+			seen[$lib]=1
+			files+=(-f "$(readlink -f "$lib"):$lib")
+		done
 	done
-done
+}
+add_bins bash openssl sign-efi-sig-list cert-to-efi-sig-list hash-to-efi-sig-list sbverify
 for f in "$w"/keys/*; do
 	files+=(-f "$f:/keys/$(basename "$f")")
 done
@@ -206,6 +210,49 @@ for v in unsigned foreign; do
 	fi
 done
 
+# 3b. --keep-db on OVMF's snakeoil store (PK, KEK, db: Debian's snakeoil
+# certificate, whose private key Debian ships for tests): the loader signed
+# with it boots; its noPK puts the machine in setup mode; enroll --keep-db;
+# then the snakeoil-signed loader still boots under our PK, by the kept cert.
+snake=/usr/share/ovmf/PkKek-1-snakeoil
+if [ ! -f "$snake.key" ] || [ ! -f /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd ]; then
+	echo "SKIP: vm-keys enroll --keep-db on a vendor's db (no $snake.key or OVMF_VARS_4M.snakeoil.fd: Debian package ovmf)"
+else
+	openssl pkey -in "$snake.key" -passin pass:snakeoil -out "$w/snake.key" 2>/dev/null &&
+		sbsign --key "$w/snake.key" --cert "$snake.pem" --output "$w/snake.efi" "$loader" >/dev/null 2>&1 &&
+		: >"$w/empty.esl" &&
+		TZ=UTC sign-efi-sig-list -g "$(cat "$w/keys/GUID")" -t "$(date -u '+%Y-%m-%d %H:%M:%S')" \
+			-k "$w/snake.key" -c "$snake.pem" PK "$w/empty.esl" "$w/snake-noPK.auth" >/dev/null 2>&1 &&
+		admin_img "$w/admin-k.img" -f "$w/snake.efi:/snake.efi" -f "$w/snake-noPK.auth:/snake-noPK.auth" &&
+		image/mkslot.sh -o "$w/k" -k "$kdir/vmlinuz" -i "$w/admin-k.img" -v 1 -s "$sec" -p "$pub" \
+			-c "console=ttyS0 panic=-1 quiet keys.action=keepdb" >"$w/mkslot-k.log" 2>&1 &&
+		image/mkesp.sh -o "$w/snake.img" -l "$w/snake.efi" -a "$w/k" >/dev/null || fail "building the snakeoil ESP"
+	cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$w/vars-snake.fd"
+	for b in k1 k2 k3; do
+		vm "$w/$b.log" --vars "$w/vars-snake.fd" --esp "$w/snake.img" --until 'KEYS-DONE' --timeout 240
+		keys "$w/$b.log" >"$w/$b.keys"
+	done
+	has "$w/k1.keys" '^KEYS: SecureBoot: 1$' && has "$w/k1.keys" '^KEYS:   PK\[0\] x509 owner .*SnakeOil' &&
+		has "$w/k1.keys" '^KEYS: rc=0 spine-sbvar write' && has "$w/k2.keys" '^KEYS: SetupMode: 1$' &&
+		pass "the snakeoil store boots the snakeoil-signed loader under Secure Boot, and its signed empty PK puts it in setup mode" ||
+		fail "snakeoil store, boots 1-2: $(grep -a 'SecureBoot\|SetupMode\|PK\[\|rc=' "$w/k1.keys" "$w/k2.keys" | tr '\n' '|' | head -c 1200)"
+	snakedb=$(grep -a '^KEYS:   db\[[0-9]*\] x509 owner .*SnakeOil' "$w/k2.keys" | head -n 1 | sed 's/^KEYS:   db\[[0-9]*\] //')
+	sed -n '/^KEYS: rc=[0-9]* spine-keys enroll/,$p' "$w/k2.keys" >"$w/k2-after"
+	if [ -n "$snakedb" ] && has "$w/k2.keys" '^KEYS: rc=0 spine-keys enroll -d /keys --loader /signed.efi --keep-db' &&
+		has "$w/k2.keys" '^KEYS: keeping the [0-9]+ db entries already present' &&
+		grep -aqF "] $snakedb" "$w/k2-after" && has "$w/k2-after" "x509 owner $guid CN=Alpine Spine db" &&
+		has "$w/k2-after" "^KEYS:   PK\[0\] x509 owner $guid CN=Alpine Spine PK"; then
+		pass "enroll --keep-db keeps the vendor's db certificate ($snakedb) beside ours, under our PK"
+	else
+		fail "enroll --keep-db: $(grep -a 'keep\|db\[\|PK\[\|rc=' "$w/k2.keys" | tr '\n' '|' | head -c 1500)"
+	fi
+	has "$w/k3.log" 'spineboot: booting slot a' && has "$w/k3.keys" '^KEYS: SecureBoot: 1$' &&
+		has "$w/k3.keys" "^KEYS:   PK\[0\] x509 owner $guid CN=Alpine Spine PK" &&
+		has "$w/k3.keys" '^KEYS:   signed by: db\[[0-9]+\] .*SnakeOil' &&
+		pass "after enroll --keep-db the loader signed by the kept vendor certificate still boots under Secure Boot and our PK" ||
+		fail "the kept vendor certificate: $(grep -a 'spineboot:\|Access Denied' "$w/k3.log" | tr '\n' '|') $(grep -a 'SecureBoot\|PK\[\|signed by' "$w/k3.keys" | tr '\n' '|')"
+fi
+
 # 4. Slot-key rotation inside the VM, on a read-write ESP, with the power
 # cut (QEMU killed) in the middle of every step; each boot after a cut must
 # boot a slot, from whatever the cut left, and runs the interrupted step again
@@ -216,15 +263,7 @@ R=$w/rk
 cp -a "$w/keys" "$R" && cp "$pub" "$R/slot.pub"
 mkdir -p "$w/esp-old/EFI/BOOT"
 cp "$w/signed.efi" "$w/esp-old/EFI/BOOT/BOOTX64.EFI"
-for b in sbsign signify-openbsd; do
-	p=$(command -v "$b")
-	files+=(-f "$p:/usr/bin/$b")
-	for lib in $(ldd "$p" | grep -oE '/[^ ]+\.so[^ ]*'); do
-		[ -n "${seen[$lib]:-}" ] && continue
-		seen[$lib]=1
-		files+=(-f "$(readlink -f "$lib"):$lib")
-	done
-done
+add_bins sbsign sbattach signify-openbsd
 admin_img "$w/admin3.img" -m virtio_pci -m virtio_blk -m vfat -m nls_cp437 -m nls_ascii \
 	-f "$w/signed.efi:/old.efi" -f "$both:/both.efi" -f "$newefi:/new.efi" \
 	-f "$newpub:/new.pub" -f "$newsec:/new.sec" \
@@ -246,7 +285,8 @@ oldn=$(sed -n 2p "$pub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n')
 newn=$(sed -n 2p "$newpub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n')
 # chain NAME STEPS...: one boot of the rotation ESP running STEPS (lines of
 # /kd/action); the power is cut at KEYS-CUT-NOW, or at a random moment up to
-# 5 s after KEYS-GO (revoke takes about 4.5 s there), else the VM ends at KEYS-DONE.
+# GO_WINDOW (default 5) s after KEYS-GO (revoke takes about 4.5 s there), else
+# the VM ends at KEYS-DONE. CHAIN_NIC=1: with the option ROM's NIC.
 chain() {
 	local name=$1 cut=()
 	shift
@@ -254,11 +294,11 @@ chain() {
 	mcopy -o -i "$w/kd.img" "$w/action" ::action || fail "$name: writing its steps"
 	case "$*" in
 	*cutstep*) cut=(--cut-on '^KEYS-CUT-NOW') ;;
-	*gostep*) cut=(--cut-on "^KEYS-GO" --cut-after "$((RANDOM % 5)).$((RANDOM % 10))") ;;
+	*gostep*) cut=(--cut-on "^KEYS-GO" --cut-after "$((RANDOM % ${GO_WINDOW:-5})).$((RANDOM % 10))") ;;
 	esac
 	echo "vm-keys: boot $name ${cut[*]}" >>"$w/cuts"
 	vm "$w/$name.log" --vars "$w/vars-rot.fd" --esp-rw "$w/rot.img" --persist "$w/kd.img" \
-		--until 'KEYS-DONE' --timeout 240 "${cut[@]}"
+		--until 'KEYS-DONE' --timeout 240 "${cut[@]}" ${CHAIN_NIC:+"${nic[@]}"}
 	keys "$w/$name.log" >"$w/$name.keys"
 	if has "$w/$name.log" 'spineboot: booting slot a version 1' && has "$w/$name.log" 'KEYS-BEGIN rotate'; then
 		pass "rotation boot $name: the firmware and spineboot boot slot A from the ESP as the last cut left it"
@@ -279,7 +319,14 @@ chain r2 "step rotate-slot-key begin -d $D -p /new.pub -l /both.efi" \
 chain r3 "step rotate-slot-key resign -d $D -s /new.sec" \
 	"cutstep 2 rotate-slot-key finish -d $D -l /new.efi"
 chain r4 "step rotate-slot-key finish -d $D -l /new.efi" "refused_revoke" "gostep revoke -d $D"
-chain r5 "step revoke -d $D" "step status --loader /old.efi" "step status --loader /esp/EFI/BOOT/BOOTX64.EFI"
+GO_WINDOW=8 chain r5 "step revoke -d $D" "step status --loader /old.efi" "step status --loader /esp/EFI/BOOT/BOOTX64.EFI" \
+	"cp /esp/EFI/BOOT/BOOTX64.EFI /kd/old-db.efi" "gostep rotate-db begin -d $D"
+# (r5's window: rotate-db begin took about 8 s there, its key made by openssl)
+cp "$w/vars-rot.fd" "$w/vars-revoked.fd"
+# The db key rotation on the same machine (its checks follow the slot key's).
+chain r6 "step rotate-db begin -d $D" "cutstep 1 rotate-db resign -d $D"
+GO_WINDOW=${ROTDB_GO_WINDOW:-5} chain r7 "step rotate-db resign -d $D" "gostep rotate-db finish -d $D"
+CHAIN_NIC=1 chain r8 "step rotate-db finish -d $D" "tcglog" "step status --loader /esp/EFI/BOOT/BOOTX64.EFI"
 [ "$(trusts r1 EFI/spine/spineboot.efi)" = "$oldn" ] && [ "$(trusts r1 EFI/BOOT/BOOTX64.EFI)" = "$oldn" ] &&
 	has "$w/r1.keys" '^KEYS: cut after ESP write 1 of spine-keys rotate-slot-key begin' ||
 	fail "before the rotation both loaders trust the old key alone: $(grep -a 'trusts\|cut after' "$w/r1.keys" | tr '\n' '|')"
@@ -322,10 +369,12 @@ else
 	[ "$(pcr r2 7)" = "$p7" ] && [ "$(pcr r3 7)" = "$p7" ] && [ "$(pcr r4 7)" = "$p7" ] &&
 		pass "PCR 7 is the same at every boot of the slot-key rotation ($p7)" ||
 		fail "PCR 7 during the rotation: $(pcr r1 7) $(pcr r2 7) $(pcr r3 7) $(pcr r4 7)"
-	if [ "$(grep -ac '^KEYS: already in dbx: ' "$w/revoke.keys")" = 2 ]; then
-		[ "$(pcr r5 7)" != "$p7" ] && pass "PCR 7 changes at the first boot after revoke's dbx write" ||
-			fail "PCR 7 after revoke's dbx write is unchanged"
-	fi
+	# The dbx write landed before r4's cut (r5 finds the hashes there) or
+	# in r5; either way the next boot is the first to measure the new dbx.
+	first=r6
+	[ "$(grep -ac '^KEYS: already in dbx: ' "$w/revoke.keys")" != 2 ] || first=r5
+	[ "$(pcr $first 7)" != "$p7" ] && pass "PCR 7 changes at the first boot after revoke's dbx write ($first)" ||
+		fail "PCR 7 at $first, after revoke's dbx write, is unchanged"
 	[ "$(pcr r2 4)" = "$(pcr r1 4)" ] && [ "$(pcr r3 4)" != "$(pcr r2 4)" ] && [ "$(pcr r4 4)" != "$(pcr r3 4)" ] &&
 		[ "$(pcr r5 4)" = "$(pcr r4 4)" ] &&
 		pass "PCR 4 follows the loader the firmware starts: old, old (cut in begin), both keys, new key only, new" ||
@@ -336,17 +385,17 @@ else
 fi
 # The new-key-only loader from the rotated ESP: it refuses a slot still on
 # the old key; and the old loader put back is refused by the firmware.
-mcopy -n -i "$w/rot.img" ::EFI/BOOT/BOOTX64.EFI "$w/new-signed.efi" &&
+mcopy -n -i "$w/kd.img" ::old-db.efi "$w/new-signed.efi" &&
 	image/mkesp.sh -o "$w/rot-oldslot.img" -l "$w/new-signed.efi" -a "$w/a-oldkey" >/dev/null ||
 	fail "the ESP with an old-key slot"
-cp "$w/vars-rot.fd" "$w/vars-r3.fd"
+cp "$w/vars-revoked.fd" "$w/vars-r3.fd"
 vm "$w/rot-oldslot.log" --vars "$w/vars-r3.fd" --esp "$w/rot-oldslot.img" --max-boots 1 \
 	--until 'spineboot: booting slot|no bootable slot|Access Denied|Security Violation' --timeout 120
 has "$w/rot-oldslot.log" 'spineboot: slot a: refused: SHA512.sig: unknown key number' &&
 	! has "$w/rot-oldslot.log" 'spineboot: booting slot' &&
 	pass "rotation: the new-key-only loader refuses a slot signed with the old key (unknown key number)" ||
 	fail "old-key slot: $(grep -a 'spineboot:' "$w/rot-oldslot.log" | tr '\n' '|') (log $w/rot-oldslot.log)"
-cp "$w/vars-rot.fd" "$w/vars-r4.fd"
+cp "$w/vars-revoked.fd" "$w/vars-r4.fd"
 vm "$w/rot-oldloader.log" --vars "$w/vars-r4.fd" --esp "$w/signed.img" --max-boots 1 \
 	--until 'Access Denied|Security Violation|spineboot:' --timeout 120
 if has "$w/rot-oldloader.log" 'spineboot:'; then
@@ -355,5 +404,46 @@ elif has "$w/rot-oldloader.log" 'Access Denied|Security Violation'; then
 	pass "the old loader put back on the ESP is refused by the firmware after revoke"
 else
 	fail "no verdict on the old loader after revoke (log $w/rot-oldloader.log)"
+fi
+
+# rotate-db (docs/keys.md, "Rotate the db key"), on from boot r5.
+dbold=$(openssl x509 -in "$w/keys/db.crt" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+ran r6 'rotate-db begin' && has "$w/r6.keys" "^KEYS: wrote /esp/EFI/spine/spineboot.efi" &&
+	has "$w/r6.keys" '^KEYS: cut after ESP write 1 of spine-keys rotate-db resign' &&
+	pass "rotate-db begin cut at a random moment, run again: it completes (db trusts the old and the new certificate)" ||
+	fail "rotate-db begin after the cut: $(grep -a -A12 'KEYS-GO\|rotate-db' "$w/r6.keys" | tr '\n' '|' | head -c 1500)"
+ran r7 'rotate-db resign' && has "$w/r7.keys" '^KEYS: /esp/EFI/spine/spineboot.efi: already signed by the new db certificate' &&
+	has "$w/r7.keys" '^KEYS: wrote /esp/EFI/BOOT/BOOTX64.EFI' &&
+	pass "a cut in rotate-db resign after its first loader: the old-signed BOOTX64.EFI still boots slot A (both certificates in db), and the rerun re-signs only it" ||
+	fail "rotate-db resign after the cut: $(grep -a 'already\|wrote\|rc=' "$w/r7.keys" | tr '\n' '|')"
+sed -n '/^KEYS: rc=[0-9]* spine-tcglog/,$p' "$w/r8.keys" >"$w/rotdb-status"
+if ran r8 'rotate-db finish' && has "$w/rotdb-status" '^KEYS:   signed by: db\[[0-9]+\] CN=Alpine Spine db [0-9-]+ [0-9:]+$' &&
+	has "$w/rotdb-status" '^KEYS:   firmware would start it: yes$' &&
+	! grep -aqE "x509 owner $guid $dbold\$" "$w/rotdb-status" &&
+	! grep -aqE "signed by: db\[[0-9]+\] $dbold\$" "$w/rotdb-status"; then
+	pass "rotate-db finish cut at a random moment, run again: db holds the new certificate, not the old, and the re-signed loader would start"
+else
+	fail "rotate-db finish: $(grep -a 'rotate-db\|db\[\|signed by\|would start\|rc=' "$w/r8.keys" | tr '\n' '|' | head -c 1500)"
+fi
+if [ -n "$rom" ]; then
+	has "$w/rotdb-status" "^KEYS:   db\[[0-9]+\] sha256 owner $guid $rom$" && has "$w/r8.keys" "^KEYS: 2 sha256:$rom$" &&
+		pass "rotate-db keeps the pinned option ROM digest in db, and the ROM runs at the next boot (event log)" ||
+		fail "the option ROM after rotate-db: $(grep -a "db\[\|$rom" "$w/r8.keys" | tr '\n' '|')"
+fi
+[ "$(pcr r7 7)" != "$(pcr r5 7)" ] && [ "$(pcr r8 7)" != "$(pcr r7 7)" ] && [ "$(pcr r8 4)" = "$(pcr r5 4)" ] &&
+	[ "$(pcr r6 4)" = "$(pcr r5 4)" ] && [ "$(pcr r7 4)" = "$(pcr r5 4)" ] &&
+	pass "rotate-db: PCR 7 changes after begin's db write and again when the new certificate authorises the loader; PCR 4 stays (same code)" ||
+	fail "PCRs across rotate-db: 7: $(for b in r5 r6 r7 r8; do printf '%s ' "$(pcr $b 7 | head -c 12)"; done) 4: $(for b in r5 r6 r7 r8; do printf '%s ' "$(pcr $b 4 | head -c 12)"; done)"
+# The loader as it was before rotate-db resign (signed by the old db key,
+# not in dbx) put back on the ESP: the firmware refuses it.
+cp "$w/vars-rot.fd" "$w/vars-r9.fd"
+vm "$w/rotdb-old.log" --vars "$w/vars-r9.fd" --esp "$w/rot-oldslot.img" --max-boots 1 \
+	--until 'Access Denied|Security Violation|spineboot:' --timeout 120
+if has "$w/rotdb-old.log" 'spineboot:'; then
+	fail "a loader signed by the old db key ran after rotate-db finish"
+elif has "$w/rotdb-old.log" 'Access Denied|Security Violation'; then
+	pass "after rotate-db a loader signed by the old db key (not in dbx) is refused by the firmware"
+else
+	fail "no verdict on the old-db-signed loader after rotate-db (log $w/rotdb-old.log)"
 fi
 exit $rc
