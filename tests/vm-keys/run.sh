@@ -320,7 +320,7 @@ chain r3 "step rotate-slot-key resign -d $D -s /new.sec" \
 	"cutstep 2 rotate-slot-key finish -d $D -l /new.efi"
 chain r4 "step rotate-slot-key finish -d $D -l /new.efi" "refused_revoke" "gostep revoke -d $D"
 GO_WINDOW=8 chain r5 "step revoke -d $D" "step status --loader /old.efi" "step status --loader /esp/EFI/BOOT/BOOTX64.EFI" \
-	"cp /esp/EFI/BOOT/BOOTX64.EFI /kd/old-db.efi" "gostep rotate-db begin -d $D"
+	"cp /esp/EFI/BOOT/BOOTX64.EFI /kd/old-db.efi && sync" "gostep rotate-db begin -d $D"
 # (r5's window: rotate-db begin took about 8 s there, its key made by openssl)
 cp "$w/vars-rot.fd" "$w/vars-revoked.fd"
 # The db key rotation on the same machine (its checks follow the slot key's).
