@@ -78,7 +78,8 @@ check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEB
 
 # The keys enrolled under OVMF's Secure Boot firmware from an admin
 # environment, then the signed, unsigned and foreign-signed loader; then
-# the slot-key rotation and revoke (tests/vm-keys/run.sh; eight VM boots).
+# the rotations, revoke and the refusals (tests/vm-keys/run.sh; eighteen
+# VM boots).
 DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
 .PHONY: check-vm-keys
 CHECKS += check-vm-keys
