@@ -78,7 +78,7 @@ check-host-keys: $(SPINE_SBVAR) $$(SPINE_TCGLOG) $$(SPINE_LOADER_KEYS) $$(SPINEB
 
 # The keys enrolled under OVMF's Secure Boot firmware from an admin
 # environment, then the signed, unsigned and foreign-signed loader; then
-# the rotations, revoke and the refusals (tests/vm-keys/run.sh; eighteen
+# the rotations, revoke and the refusals (tests/vm-keys/run.sh; twenty-four
 # VM boots).
 DEPS_PKGS += busybox-static bash qemu-system-x86 ovmf swtpm ipxe-qemu
 .PHONY: check-vm-keys

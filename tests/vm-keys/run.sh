@@ -121,6 +121,35 @@ fw_refuses() {
 		fail "no verdict on $what (log $w/$name.log)"
 	fi
 }
+# same_vars NAME "REFUSED..." VARS VMARGS...: two boots, each from its own
+# copy of VARS ("" : a fresh store): in one the admin env runs only its
+# refusals (the names REFUSED), in the other nothing past the status prelude
+# (rcS, spine-keys-mode); the VARS files they leave must be equal byte for
+# byte: the refusals wrote nothing the firmware keeps.
+same_vars() {
+	local name=$1 want=$2 vars=$3 a m n q=() bad=''
+	shift 3
+	for a in "$@"; do [ "$a" != -- ] || q=(--); done
+	[ ${#q[@]} -gt 0 ] || set -- "$@" --
+	for m in refusals control; do
+		rm -f "$w/vars-$name-$m.fd"
+		[ -z "$vars" ] || cp "$vars" "$w/vars-$name-$m.fd"
+		vm "$w/$name-$m.log" --vars "$w/vars-$name-$m.fd" "$@" -smbios "type=11,value=spine-keys-mode=$m"
+		keys "$w/$name-$m.log" >"$w/$name-$m.keys"
+		has "$w/$name-$m.keys" "^KEYS: mode $m\$" && has "$w/$name-$m.log" KEYS-DONE || bad="$bad $m boot unfinished or mode unseen;"
+	done
+	for n in $want; do
+		unch "$w/$name-refusals.keys" "$n" || bad="$bad no refusal $n;"
+	done
+	! has "$w/$name-control.keys" '^KEYS: refused ' || bad="$bad the control boot ran refusals;"
+	n=$(cmp -l "$w/vars-$name-refusals.fd" "$w/vars-$name-control.fd" 2>&1 | wc -l)
+	[ "$n" = 0 ] || bad="$bad $n bytes differ;"
+	if [ -z "$bad" ]; then
+		pass "the refusals ($want) leave the VARS file equal, byte for byte, to a boot that did not try them"
+	else
+		fail "VARS after the refusals ($want):$bad (logs $w/$name-*.log)"
+	fi
+}
 # unch KEYSFILE NAME: the admin env's "refused NAME" found every firmware
 # variable and key folder file as before.
 unch() { has "$1" "^KEYS: refused $2: [0-9]+ variables and files unchanged$"; }
@@ -191,12 +220,16 @@ has "$w/enroll.keys" '^KEYS: spine-sbvar: /sys/firmware/efi/efivars/db-d719b2cb-
 	has "$w/enroll.keys" '^KEYS: rc=[1-9][0-9]* spine-sbvar write' && unch "$w/enroll.keys" replay &&
 	pass "the firmware refuses the same signed db replacement written a second time (its timestamp is not later), and nothing changes" ||
 	fail "the replayed db update: $(grep -a -B3 'refused replay' "$w/enroll.keys" | tr '\n' '|')"
+same_vars setup "$([ -z "$rom" ] || echo nopin) foreign der" "" --kernel "$kdir/vmlinuz" --initrd "$w/admin.img" \
+	--append "console=ttyS0 panic=-1 quiet keys.action=enroll" --until 'KEYS-DONE' --timeout 240 "${nic[@]}"
 cp "$w/vars.fd" "$w/vars-enrolled.fd"
-# The noPK.auth enroll made, for the next boot's admin environment.
-sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$w/enroll.log" | tr -d '\r' |
-	sed -n '/^KEYS-NOPK-BEGIN$/,/^KEYS-NOPK-END$/p' | grep -v '^KEYS-NOPK' | base64 -d >"$w/noPK.auth" ||
-	fail "enroll left no noPK.auth"
-admin_img "$w/admin2.img" -f "$w/noPK.auth:/noPK.auth"
+# The noPK.auth and db.auth enroll made, for the next boot's admin env.
+for f in noPK db; do
+	sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$w/enroll.log" | tr -d '\r' |
+		sed -n "/^KEYS-BLOB-BEGIN $f.auth\$/,/^KEYS-BLOB-END\$/p" | grep -v '^KEYS-BLOB' | base64 -d >"$w/$f.auth" &&
+		[ -s "$w/$f.auth" ] || fail "enroll left no $f.auth"
+done
+admin_img "$w/admin2.img" -f "$w/noPK.auth:/noPK.auth" -f "$w/db.auth:/db.auth"
 
 # 2. Reset into the ESP: the signed loader boots slot A (the admin env).
 mkdir -p "$w/esp"
@@ -230,11 +263,17 @@ has "$w/user.keys" '^KEYS: spine-keys: not in setup mode \(SetupMode=0\)' &&
 	has "$w/user.keys" '^KEYS: rc=1 spine-keys enroll' && unch "$w/user.keys" usermode &&
 	pass "enroll on the enrolled machine refuses: not in setup mode" ||
 	fail "enroll in user mode: $(grep -A3 'rc=[0-9]* spine-keys status' "$w/user.keys" | tr '\n' '|')"
-sed -n '/^KEYS: rc=[0-9]* spine-sbvar write/,$p' "$w/user.keys" >"$w/status-nopk"
+has "$w/user.keys" '^KEYS: spine-sbvar: .*/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f: refused by the firmware: security violation' &&
+	unch "$w/user.keys" replay &&
+	pass "at the next boot the firmware still refuses enroll's db update written again, and nothing changes" ||
+	fail "the replayed db update at the next boot: $(grep -a -B3 'refused replay' "$w/user.keys" | tr '\n' '|')"
+sed -n '/^KEYS: rc=0 spine-sbvar write/,$p' "$w/user.keys" >"$w/status-nopk"
 has "$w/status-nopk" '^KEYS: rc=0 spine-sbvar write' && has "$w/status-nopk" '^KEYS: SetupMode: 1$' &&
 	has "$w/status-nopk" '^KEYS: PK: 0 entries$' && has "$w/status-nopk" '^KEYS: KEK: 1 entries$' &&
 	pass "noPK.auth from enroll puts the firmware back in setup mode (PK gone, KEK kept)" ||
 	fail "noPK.auth: $(tr '\n' '|' <"$w/status-nopk" | head -c 1500)"
+
+same_vars user "usermode replay" "$w/vars-enrolled.fd" --esp "$w/signed.img" --until 'KEYS-DONE' --timeout 240
 
 # 3. The firmware refuses the loader unsigned and signed by a foreign key.
 fw_refuses unsigned "$w/vars-enrolled.fd" "$w/unsigned.img" "spineboot.efi unsigned (no signature)"
@@ -259,6 +298,7 @@ else
 		image/mkslot.sh -o "$w/k" -k "$kdir/vmlinuz" -i "$w/admin-k.img" -v 1 -s "$sec" -p "$pub" \
 			-c "console=ttyS0 panic=-1 quiet keys.action=keepdb" >"$w/mkslot-k.log" 2>&1 &&
 		image/mkesp.sh -o "$w/snake.img" -l "$w/snake.efi" -a "$w/k" >/dev/null || fail "building the snakeoil ESP"
+	same_vars snake setupmode /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd --esp "$w/snake.img" --until 'KEYS-DONE' --timeout 240
 	cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$w/vars-snake.fd"
 	for b in k1 k2 k3; do
 		vm "$w/$b.log" --vars "$w/vars-snake.fd" --esp "$w/snake.img" --until 'KEYS-DONE' --timeout 240
