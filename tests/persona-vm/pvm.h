@@ -57,6 +57,23 @@ static inline void pvm_report(const char *item, int ok, const char *fmt, ...)
 	pvm_line("pvm: %s: %s %s", item, ok ? "ok" : "FAIL", detail);
 }
 
+/* One request on the persona's channel to bay0 (fd 0) and bay0's
+ * one-line answer, or "write: ..."/"read: ..." naming what failed. */
+static inline void pvm_ask(const char *req, char *ans, size_t len)
+{
+	ssize_t n;
+
+	if (write(0, req, strlen(req)) < 0) {
+		snprintf(ans, len, "write: %s", strerror(errno));
+		return;
+	}
+	n = read(0, ans, len - 1);
+	if (n < 0)
+		snprintf(ans, len, "read: %s", strerror(errno));
+	else
+		ans[n] = 0;
+}
+
 /* "EROFS" rather than "Read-only file system": the log is read by tests. */
 static inline const char *pvm_errname(int e)
 {

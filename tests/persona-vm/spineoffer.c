@@ -20,21 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static void ask(const char *req, char *ans, size_t len)
-{
-	ssize_t n;
-
-	if (write(0, req, strlen(req)) < 0) {
-		snprintf(ans, len, "write: %s", strerror(errno));
-		return;
-	}
-	n = read(0, ans, len - 1);
-	if (n < 0)
-		snprintf(ans, len, "read: %s", strerror(errno));
-	else
-		ans[n] = 0;
-}
-
 /* Asks until the answer is not the rate limit's or the console's "busy". */
 static void offer_one(const char *folder, const char *want)
 {
@@ -43,7 +28,7 @@ static void offer_one(const char *folder, const char *want)
 	snprintf(req, sizeof(req), "spine %s", folder);
 	snprintf(item, sizeof(item), "spine-%s", folder);
 	for (int i = 0; i < 40; i++) {
-		ask(req, ans, sizeof(ans));
+		pvm_ask(req, ans, sizeof(ans));
 		if (strcmp(ans, "refused: rate limit") && strncmp(ans, "refused: busy", 13))
 			break;
 		sleep(2);

@@ -88,27 +88,11 @@ static int offer(void)
 	return 0;
 }
 
-/* One request on the channel and bay0's one-line answer. */
-static void ask(const char *req, char *ans, size_t len)
-{
-	ssize_t n;
-
-	if (write(0, req, strlen(req)) < 0) {
-		snprintf(ans, len, "write: %s", strerror(errno));
-		return;
-	}
-	n = read(0, ans, len - 1);
-	if (n < 0)
-		snprintf(ans, len, "read: %s", strerror(errno));
-	else
-		ans[n] = 0;
-}
-
 static void expect(const char *item, const char *req, const char *want)
 {
 	char ans[512];
 
-	ask(req, ans, sizeof(ans));
+	pvm_ask(req, ans, sizeof(ans));
 	pvm_report(item, strncmp(ans, want, strlen(want)) == 0, "'%s' -> '%s'", req, ans);
 }
 
@@ -160,7 +144,7 @@ static void expect_retry(const char *item, const char *req, const char *want)
 	for (;;) {
 		bool rate;
 
-		ask(req, ans, sizeof(ans));
+		pvm_ask(req, ans, sizeof(ans));
 		tries++;
 		rate = !strncmp(ans, "refused: rate limit", 19);
 		if ((!rate && strncmp(ans, "refused: busy", 13)) || now_ms() - t0 > 120000)
@@ -393,13 +377,13 @@ static int cut_pull(void)
 		return pvm_report("cut-pull", 0, "all of big-1..16.bin already in the inbox"), 1;
 	snprintf(req, sizeof(req), "pull cutsrc %s", name);
 	pvm_line("pvm: cut-asking: %s", name);
-	ask(req, ans, sizeof(ans));
+	pvm_ask(req, ans, sizeof(ans));
 	/* Not ok/FAIL: what the answer should be depends on the boot (a cut
 	 * leaves none; the swap boot's is a refusal); the harness judges. */
 	pvm_line("pvm: cut-answer: '%s' -> '%s'", req, ans);
 	if (!strncmp(ans, "refused: the source was swapped", 31)) {
 		/* The outbox swapped under the copy: ask once more. */
-		ask(req, ans, sizeof(ans));
+		pvm_ask(req, ans, sizeof(ans));
 		pvm_line("pvm: cut-pull-again: '%s' -> '%s'", req, ans);
 	}
 	for (;;)
