@@ -7,7 +7,8 @@
  *			asks again while bay0 answers that the rate is spent. After v3 is
  *			written it leaves /persist/updated, so that the next boot offers
  *			nothing and says so. When the test left /persist/outbox/only
- *			(a folder name), it offers that folder alone.
+ *			("FOLDER" or "FOLDER WANT"), it offers that folder alone and
+ *			expects an answer starting "updated ", or WANT.
  *	spineoffer impostor	asks for a Spine update as a persona spine.conf does not name
  *
  * Each answer is one "pvm: spine-<folder>: ok|FAIL" line; the harness checks
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "impostor")) {
 		offer_one("v3", "refused: spine.conf takes Spine updates from uoff only");
 	} else if (argc == 2 && !strcmp(argv[1], "offer")) {
-		char only[64] = "";
+		char only[160] = "", *want;
 		int fd = open("/persist/outbox/only", O_RDONLY | O_CLOEXEC);
 		ssize_t n = fd >= 0 ? read(fd, only, sizeof(only) - 1) : 0;
 
@@ -53,7 +54,10 @@ int main(int argc, char **argv)
 		if (stat("/persist/updated", &st) == 0) {
 			pvm_line("pvm: spine-booted-again: ok updated before; nothing to offer");
 		} else if (only[0]) {
-			offer_one(only, "updated ");
+			want = strchr(only, ' ');
+			if (want)
+				*want++ = 0;
+			offer_one(only, want ? want : "updated ");
 		} else {
 			offer_one("link", "refused: vmlinuz: a symbolic link on the way");
 			offer_one("tampered", "refused: spinectl refused it");

@@ -23,6 +23,10 @@
 #   alone offered and accepted, the power cut (QEMU killed) at that point, slot a
 #   then without its SHA512.sig; the next boot must boot a good slot (b,
 #   now version 2).
+# Runs 3 and 4 (UPD_INITRD, one boot each): v3 offered on a machine with two
+#   ESPs (a second GPT disk with one), then on one whose ESP partition is
+#   typed Linux data (the firmware still boots it; bay0 finds no ESP): bay0
+#   refuses it, names why, and neither disk changes by a byte.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -234,4 +238,41 @@ plain "$d/boot2.log" >"$d/boot2.plain"
 check "after the cut the loader refuses slot a and boots slot b, version 2 (a's copy)" \
 	'^spineboot: booting slot b version 2$' "$d/boot2.plain"
 [ "$rc" = 3 ] && pass "and bay0 comes up on it" || fail "boot after the cut: ovmf/run.sh ended with $rc"
+# ---- runs 3 and 4: not exactly one ESP, so bay0 writes none
+for r in two none; do
+	d=$out/esp-$r
+	case $r in
+	two) why='2 EFI System partitions: bay0 writes none of them' ;;
+	none) why='no EFI System partition \(GPT\) found' ;;
+	esac
+	whyt=${why//\\/}
+	make_machine "$d" "$1" "v3 refused: $whyt" || {
+		fail "could not build the machine of run esp-$r"
+		continue
+	}
+	extra=()
+	if [ $r = two ]; then
+		cp "$d/disk.img" "$d/disk2.img"
+		extra=(-drive "if=none,id=esp2,format=raw,file=$d/disk2.img" -device virtio-blk-pci,drive=esp2)
+	else
+		sfdisk --quiet --part-type "$d/disk.img" 1 0FC63DAF-8483-4772-8E79-3D69D8477DE4 || fail "esp-$r: retyping the ESP"
+	fi
+	sums="$(esp_sum "$d/disk.img") $([ $r = none ] || esp_sum "$d/disk2.img")"
+	start=$SECONDS
+	flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
+		--log "$d/boot.log" --timeout 300 --max-boots 1 --until 'pvm: spine-v3: ' \
+		-- -smp 2 "${extra[@]}" >"$d/harness.txt" 2>&1
+	echo "spineupd: run esp-$r: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
+	plain "$d/boot.log" >"$d/boot.plain"
+	check "esp-$r: bay0 refuses the offer: $whyt" \
+		"^bay0: umbilical: request [0-9]+: uoff offers a Spine update from 'v3': refused: $why" "$d/boot.plain"
+	check "esp-$r: uoff gets that refusal as its answer" "^bay0: \[uoff\] pvm: spine-v3: ok " "$d/boot.plain"
+	if grep -qE '^bay0: umbilical: ESP .* mounted' "$d/boot.plain"; then
+		fail "esp-$r: bay0 mounted an ESP: $(grep -E 'ESP .* mounted' "$d/boot.plain" | head -n 1)"
+	elif [ "$sums" = "$(esp_sum "$d/disk.img") $([ $r = none ] || esp_sum "$d/disk2.img")" ]; then
+		pass "esp-$r: no ESP mounted, and every disk's first partition byte for byte as built"
+	else
+		fail "esp-$r: a disk changed"
+	fi
+done
 exit $failed

@@ -7,7 +7,8 @@
 #                                   after its 5th write to the ESP, for the
 #                                   power cut
 #   check-vm-spineupd               two runs on a GPT disk with an ESP,
-#                                   two boots each
+#                                   two boots each; then one boot with two
+#                                   ESPs and one with none
 
 SU := $(B)/spineupd
 $(SU)/uoff.passport $(SU)/uimp.passport: $(SU)/%.passport: tests/vm-spineupd/%.pp \
