@@ -258,6 +258,13 @@ static int conf_directive(struct spine_conf *c, char **w, size_t nw, bool test_b
 			return fail(err, errlen, "test-spine-update-stop-after: not a test build");
 		if (nw != 2 || parse_uint(w[1], 1, 64, &c->test_update_stop_after))
 			return fail(err, errlen, "test-spine-update-stop-after: <action 1..64>");
+	} else if (!strcmp(k, "test-spine-update-fail-after")) {
+		/* Accepted only by test builds: spinectl fails (exit 1) after
+		 * its N-th write to the ESP, as on an I/O error. */
+		if (!test_build)
+			return fail(err, errlen, "test-spine-update-fail-after: not a test build");
+		if (nw != 2 || parse_uint(w[1], 1, 64, &c->test_update_fail_after))
+			return fail(err, errlen, "test-spine-update-fail-after: <action 1..64>");
 	} else if (!strcmp(k, "test-umbilical-stall")) {
 		/* Accepted only by test builds: the power-cut test stops a
 		 * transfer at one point of the copy (bay0/umb_stall.c), for

@@ -54,8 +54,9 @@ struct spine_conf {
 	unsigned umb_timeout_s; /* the prompt's answer time */
 	/* The persona that may offer Spine updates ("" = none, the default). */
 	char spine_updates_from[CONF_NAME_MAX + 1];
-	/* TEST BUILDS ONLY: spinectl stops after its N-th ESP write (0: off). */
-	unsigned test_update_stop_after;
+	/* TEST BUILDS ONLY: spinectl stops after its N-th ESP write, or fails
+	 * (exit 1) after it (0: off). */
+	unsigned test_update_stop_after, test_update_fail_after;
 	/* TEST BUILDS ONLY: the Umbilical's copy stalls at this point, as
 	 * enum umb_point + 1 (0: off; bay0/umb_stall.c), for good or, when
 	 * test_umb_stall_s is not 0, for that many seconds. */

@@ -220,8 +220,9 @@ static void tool_line(struct tool_out *o)
  * exit status (256 + signal when killed), or -errno. */
 static int spinectl_run(struct bay0 *b, char *const argv[], struct tool_out *o)
 {
-	char env0[64] = "";
-	char *envp[] = {env0[0] ? env0 : NULL, NULL};
+	char env0[64] = "", env1[64] = "";
+	char *envp[] = {NULL, NULL, NULL};
+	int ne = 0;
 	int p[2], st = 0;
 	long long end = bay0_now_ms() + SPINECTL_TIMEOUT_MS;
 	bool killed = false;
@@ -233,10 +234,21 @@ static int spinectl_run(struct bay0 *b, char *const argv[], struct tool_out *o)
 	if (b->conf.test_update_stop_after) {
 		snprintf(env0, sizeof(env0), "SPINECTL_TEST_STOP_AFTER=%u",
 		         b->conf.test_update_stop_after);
-		envp[0] = env0;
+		envp[ne++] = env0;
 		log_line("umbilical: TEST: spinectl stops after ESP write %u",
 		         b->conf.test_update_stop_after);
 	}
+	/* test-spine-update-fail-after: spinectl failing after the accept. */
+	if (b->conf.test_update_fail_after) {
+		snprintf(env1, sizeof(env1), "SPINECTL_TEST_FAIL_AFTER=%u",
+		         b->conf.test_update_fail_after);
+		envp[ne++] = env1;
+		log_line("umbilical: TEST: spinectl fails after ESP write %u",
+		         b->conf.test_update_fail_after);
+	}
+#else
+	(void)ne;
+	(void)env1;
 #endif
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;

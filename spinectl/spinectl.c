@@ -1100,11 +1100,19 @@ static void esp_slot_say(int s, const struct esp_slot *es)
  * SPINECTL_TEST_STOP_AFTER=N, a test hook (docs/install.md, "Tests"): after
  * the N-th action is on the disk, sync and stop this process, so that the
  * power-cut test kills the machine at a chosen point of the update.
+ * SPINECTL_TEST_FAIL_AFTER=N: sync and exit 1 there instead, as an update
+ * that fails part way (an I/O error), for its caller's error path.
  */
 static void test_stop(size_t done)
 {
 	const char *v = getenv("SPINECTL_TEST_STOP_AFTER");
+	const char *f = getenv("SPINECTL_TEST_FAIL_AFTER");
 
+	if (f && strtoul(f, NULL, 10) == done) {
+		sync();
+		fprintf(stderr, "spinectl: test hook: failing after action %zu\n", done);
+		exit(1);
+	}
 	if (!v || strtoul(v, NULL, 10) != done)
 		return;
 	sync();

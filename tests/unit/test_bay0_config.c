@@ -30,6 +30,7 @@ Test(bay0_config, defaults_from_empty_file)
 	cr_assert_str_eq(c.inventory_label, "");    /* no inventory partition unless named */
 	cr_assert_str_eq(c.spine_updates_from, ""); /* no Spine updates unless named */
 	cr_assert_eq(c.test_update_stop_after, 0);
+	cr_assert_eq(c.test_update_fail_after, 0);
 	cr_assert_eq(c.test_umb_stall, 0);
 	cr_assert_eq(c.shutdown_sec, 10);
 	cr_assert_eq(c.healthy_sec, 20);
@@ -271,6 +272,11 @@ Test(bay0_config, spine_update_stop_only_in_test_builds)
 	cr_assert_eq(c.test_update_stop_after, 5);
 	cr_assert_eq(parse("test-spine-update-stop-after 0\n", true, &c, &line), -EINVAL);
 	cr_assert_eq(parse("test-spine-update-stop-after 65\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-spine-update-fail-after 5\n", false, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-spine-update-fail-after 3\n", true, &c, &line), 0);
+	cr_assert_eq(c.test_update_fail_after, 3);
+	cr_assert_eq(parse("test-spine-update-fail-after 0\n", true, &c, &line), -EINVAL);
+	cr_assert_eq(parse("test-spine-update-fail-after x\n", true, &c, &line), -EINVAL);
 	/* The Umbilical's stall points: 1 + enum umb_point, test builds only. */
 	cr_assert_eq(parse("test-umbilical-stall staged\n", false, &c, &line), -EINVAL);
 	cr_assert_eq(parse("test-umbilical-stall mid-copy\n", true, &c, &line), 0);

@@ -5,7 +5,7 @@
 # typing through QEMU's monitor) accepts the one good offer.
 #
 #   run.sh --kernel VMLINUZ --loader SPINEBOOT_EFI --slot-sec SEC --slot-pub PUB
-#          --cmdline CMDLINE UPD_INITRD CUT_INITRD
+#          --cmdline CMDLINE UPD_INITRD CUT_INITRD FAIL_INITRD
 #
 # The machine: a GPT disk whose one partition is an ESP (the loader, slot a
 # version 2, slot b version 1), a /persist disk whose persona uoff has in its
@@ -27,11 +27,15 @@
 #   ESPs (a second GPT disk with one), then on one whose ESP partition is
 #   typed Linux data (the firmware still boots it; bay0 finds no ESP): bay0
 #   refuses it, names why, and neither disk changes by a byte.
+# Run 5 (FAIL_INITRD, whose spinectl fails, exit 1, after its 5th ESP
+#   write): v3 offered and accepted; bay0 logs the failure, unmounts the
+#   ESP, answers uoff and removes what it staged; the next boot must boot
+#   slot b (version 2, or 1 when slot a was not yet marked good).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 kernel='' loader='' sec='' pub='' cmdline=''
-while [ $# -gt 2 ]; do
+while [ $# -gt 3 ]; do
 	case $1 in
 	--kernel) kernel=$2 ;;
 	--loader) loader=$2 ;;
@@ -42,8 +46,8 @@ while [ $# -gt 2 ]; do
 	esac
 	shift 2
 done
-[ $# -eq 2 ] && [ -f "$kernel" ] && [ -f "$loader" ] && [ -f "$sec" ] || {
-	echo "usage: run.sh --kernel K --loader EFI --slot-sec SEC --slot-pub PUB --cmdline C UPD_INITRD CUT_INITRD" >&2
+[ $# -eq 3 ] && [ -f "$kernel" ] && [ -f "$loader" ] && [ -f "$sec" ] || {
+	echo "usage: run.sh --kernel K --loader EFI --slot-sec SEC --slot-pub PUB --cmdline C UPD_INITRD CUT_INITRD FAIL_INITRD" >&2
 	exit 2
 }
 out=build/vm-spineupd
@@ -102,6 +106,23 @@ EOF
 esp_sum() { dd if="$1" bs=512 skip=2048 status=none | sha256sum | cut -d' ' -f1; }
 # One file of the ESP partition, copied out with mtools.
 esp_get() { mcopy -n -i "$1@@1M" "::$2" "$3" 2>/dev/null; }
+
+# transfer_empty WHAT PERSIST_IMG: /persist/transfer on the disk as the VM
+# left it (stopped, not shut down: the journal is replayed on a copy, as the
+# next mount would) holds nothing: every staged slot was removed.
+transfer_empty() {
+	local pstart psize staged fs=$d/persist.fs
+	read -r pstart psize < <(sfdisk -d "$2" | sed -nE 's/.*start= *([0-9]+), size= *([0-9]+).*name="persist".*/\1 \2/p')
+	dd if="$2" of="$fs" bs=512 skip="$pstart" count="$psize" status=none
+	e2fsck -fy "$fs" >"$d/e2fsck.txt" 2>&1
+	staged=$(debugfs -R 'ls -p /transfer' "$fs" 2>/dev/null | awk -F/ '$6 != "" && $6 != "." && $6 != ".." { print $6 }' | tr '\n' ' ')
+	if debugfs -R 'stat /transfer' "$fs" 2>/dev/null | grep -q 'Type: directory' && [ -z "$staged" ]; then
+		pass "$1: /persist/transfer holds nothing: every staged slot was removed"
+	else
+		fail "$1: /persist/transfer holds: ${staged:-(no /transfer)}"
+	fi
+	rm -f "$fs"
+}
 
 key() { tests/lib/sendkey.sh "$1" "$2" || echo "spineupd: could not send $2"; }
 
@@ -191,18 +212,7 @@ for f in vmlinuz initrd.img cmdline slot.conf SHA512.sig; do
 done
 [ $ok = 1 ] && pass "on the ESP: slot a holds v3 and slot b v2, file for file" ||
 	fail "on the ESP after the update: slot a is not v3 or slot b is not v2"
-# /persist after the second boot (stopped, not shut down: the journal is
-# replayed on the copy, as the next mount would): nothing left staged.
-read -r pstart psize < <(sfdisk -d "$d/persist.img" | sed -nE 's/.*start= *([0-9]+), size= *([0-9]+).*name="persist".*/\1 \2/p')
-dd if="$d/persist.img" of="$d/persist.fs" bs=512 skip="$pstart" count="$psize" status=none
-e2fsck -fy "$d/persist.fs" >"$d/e2fsck.txt" 2>&1
-staged=$(debugfs -R 'ls -p /transfer' "$d/persist.fs" 2>/dev/null | awk -F/ '$6 != "" && $6 != "." && $6 != ".." { print $6 }' | tr '\n' ' ')
-if debugfs -R 'stat /transfer' "$d/persist.fs" 2>/dev/null | grep -q 'Type: directory' && [ -z "$staged" ]; then
-	pass "/persist/transfer holds nothing: every staged slot was removed (refused, and after the write)"
-else
-	fail "/persist/transfer after run 1 holds: ${staged:-(no /transfer)}"
-fi
-rm -f "$d/persist.fs"
+transfer_empty "run 1" "$d/persist.img"
 
 # ---- run 2: a power cut in the middle of the ESP write
 d=$out/cut
@@ -260,7 +270,7 @@ for r in two none; do
 	sums="$(esp_sum "$d/disk.img") $([ $r = none ] || esp_sum "$d/disk2.img")"
 	start=$SECONDS
 	flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
-		--log "$d/boot.log" --timeout 300 --max-boots 1 --until 'pvm: spine-v3: ' \
+		--log "$d/boot.log" --timeout 300 --max-boots 1 --until '\[uoff\] pvm: spine-v3: ' \
 		-- -smp 2 "${extra[@]}" >"$d/harness.txt" 2>&1
 	echo "spineupd: run esp-$r: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
 	plain "$d/boot.log" >"$d/boot.plain"
@@ -275,4 +285,47 @@ for r in two none; do
 		fail "esp-$r: a disk changed"
 	fi
 done
+
+# ---- run 5: spinectl fails part way after the accept
+d=$out/fail
+why='spinectl update failed (exit 1)'
+make_machine "$d" "$3" "v3 refused: $why" || {
+	fail "could not build the machine of run 5"
+	exit 1
+}
+sock=$d/monitor.sock
+person "$d/boot.log" "$sock" "$d/disk.img" "" "$d/person.txt" &
+pp=$!
+start=$SECONDS
+flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
+	--log "$d/boot.log" --timeout 500 --max-boots 1 --until '\[uoff\] pvm: spine-v3: ' \
+	-- -smp 2 -monitor "unix:$sock,server=on,wait=off" >"$d/harness.txt" 2>&1
+wait "$pp"
+echo "spineupd: run 5, fail: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
+L=$d/boot.plain
+plain "$d/boot.log" >"$L"
+check "run 5: spinectl fails after its 5th ESP write (test hook)" \
+	'^bay0: spinectl: test hook: failing after action 5$' "$L"
+check "run 5: bay0 logs the failure and that the loader still boots a good slot" \
+	"^bay0: umbilical: request [0-9]+: spinectl update failed \(exit 1\); the loader still boots a good slot" "$L"
+rw=$(grep -nE '^bay0: umbilical: ESP /dev/[a-z0-9]+ mounted read-write' "$L" | head -n1 | cut -d: -f1)
+unm=$(awk -v from="${rw:-0}" 'NR > from && /^bay0: umbilical: ESP unmounted$/ { print NR; exit }' "$L")
+[ -n "$rw" ] && [ -n "$unm" ] && pass "run 5: the ESP mounted read-write after the Y is unmounted after the failure" ||
+	fail "run 5: read-write mount at ${rw:-none}, unmounted after it at ${unm:-none}"
+check "run 5: uoff gets the failure as its answer" "^bay0: \[uoff\] pvm: spine-v3: ok 'spine v3' -> 'refused: spinectl update failed" "$L"
+transfer_empty "run 5" "$d/persist.img"
+start=$SECONDS
+flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
+	--log "$d/boot2.log" --timeout 300 --max-boots 1 --until 'bay0: ready' \
+	-- -smp 2 >"$d/harness2.txt" 2>&1
+rc=$?
+echo "spineupd: run 5, boot after the failure: $(tail -n 1 "$d/harness2.txt") ($((SECONDS - start)) s)"
+plain "$d/boot2.log" >"$d/boot2.plain"
+# Slot b is what the real run's plan left it: version 2 copied there when
+# slot a was marked good by then, else version 1 kept as the fallback.
+bv=2
+! sed -n '/^bay0: umbilical: request [0-9]*: accepted/,$p' "$L" | grep -q '^bay0: spinectl: slot b stays as it is' || bv=1
+check "run 5: after the failed update the loader boots slot b, version $bv (as the plan left it)" \
+	"^spineboot: booting slot b version $bv\$" "$d/boot2.plain"
+[ "$rc" = 3 ] && pass "run 5: and bay0 comes up on it" || fail "run 5: boot after the failure: ovmf/run.sh ended with $rc"
 exit $failed
