@@ -220,9 +220,8 @@ static void tool_line(struct tool_out *o)
  * exit status (256 + signal when killed), or -errno. */
 static int spinectl_run(struct bay0 *b, char *const argv[], struct tool_out *o)
 {
-	char env0[64] = "", env1[64] = "";
+	char env[2][64];
 	char *envp[] = {NULL, NULL, NULL};
-	int ne = 0;
 	int p[2], st = 0;
 	long long end = bay0_now_ms() + SPINECTL_TIMEOUT_MS;
 	bool killed = false;
@@ -230,25 +229,29 @@ static int spinectl_run(struct bay0 *b, char *const argv[], struct tool_out *o)
 
 	memset(o, 0, sizeof(*o));
 #ifdef BAY0_TEST_BUILD
-	/* spine.conf's test-spine-update-stop-after: the power-cut test. */
-	if (b->conf.test_update_stop_after) {
-		snprintf(env0, sizeof(env0), "SPINECTL_TEST_STOP_AFTER=%u",
-		         b->conf.test_update_stop_after);
-		envp[ne++] = env0;
-		log_line("umbilical: TEST: spinectl stops after ESP write %u",
-		         b->conf.test_update_stop_after);
-	}
-	/* test-spine-update-fail-after: spinectl failing after the accept. */
-	if (b->conf.test_update_fail_after) {
-		snprintf(env1, sizeof(env1), "SPINECTL_TEST_FAIL_AFTER=%u",
-		         b->conf.test_update_fail_after);
-		envp[ne++] = env1;
-		log_line("umbilical: TEST: spinectl fails after ESP write %u",
-		         b->conf.test_update_fail_after);
+	{
+		/* spine.conf's test-spine-update-stop-after (the power-cut test)
+		 * and test-spine-update-fail-after (an update failing part way). */
+		const struct {
+			unsigned n;
+			const char *var, *what;
+		} hook[2] = {
+		        {b->conf.test_update_stop_after, "SPINECTL_TEST_STOP_AFTER", "stops"},
+		        {b->conf.test_update_fail_after, "SPINECTL_TEST_FAIL_AFTER", "fails"},
+		};
+		int ne = 0;
+
+		for (int i = 0; i < 2; i++) {
+			if (!hook[i].n)
+				continue;
+			snprintf(env[i], sizeof(env[i]), "%s=%u", hook[i].var, hook[i].n);
+			envp[ne++] = env[i];
+			log_line("umbilical: TEST: spinectl %s after ESP write %u", hook[i].what,
+			         hook[i].n);
+		}
 	}
 #else
-	(void)ne;
-	(void)env1;
+	(void)env;
 #endif
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;

@@ -143,6 +143,30 @@ person() {
 	echo "no prompt in 300 s" >"$note"
 }
 
+# accept_boot WHAT UNTIL: one boot of machine $d whose person at the console
+# accepts the offer; QEMU is killed at UNTIL. rc: ovmf/run.sh's exit.
+accept_boot() {
+	local pp start=$SECONDS sock=$d/monitor.sock
+	person "$d/boot.log" "$sock" "$d/disk.img" "" "$d/person.txt" &
+	pp=$!
+	flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
+		--log "$d/boot.log" --timeout 500 --max-boots 1 --until "$2" \
+		-- -smp 2 -monitor "unix:$sock,server=on,wait=off" >"$d/harness.txt" 2>&1
+	rc=$?
+	wait "$pp"
+	echo "spineupd: $1: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
+}
+# next_boot WHAT: the boot after it, up to bay0's ready, into boot2.plain.
+next_boot() {
+	local start=$SECONDS
+	flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
+		--log "$d/boot2.log" --timeout 300 --max-boots 1 --until 'bay0: ready' \
+		-- -smp 2 >"$d/harness2.txt" 2>&1
+	rc=$?
+	echo "spineupd: $1: $(tail -n 1 "$d/harness2.txt") ($((SECONDS - start)) s)"
+	plain "$d/boot2.log" >"$d/boot2.plain"
+}
+
 # ---- run 1: refusals, then an accepted update, then its boot
 d=$out/upd
 make_machine "$d" "$1" || {
@@ -220,17 +244,7 @@ make_machine "$d" "$2" v3 || {
 	fail "could not build the machine of run 2"
 	exit 1
 }
-sock=$d/monitor.sock
-person "$d/boot.log" "$sock" "$d/disk.img" "" "$d/person.txt" &
-pp=$!
-start=$SECONDS
-flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
-	--log "$d/boot.log" --timeout 500 --max-boots 1 \
-	--until 'bay0: spinectl: test hook: stopped after action 5' \
-	-- -smp 2 -monitor "unix:$sock,server=on,wait=off" >"$d/harness.txt" 2>&1
-rc=$?
-wait "$pp"
-echo "spineupd: run 2, cut: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
+accept_boot "run 2, cut" 'bay0: spinectl: test hook: stopped after action 5'
 [ "$rc" = 3 ] && pass "run 2: QEMU killed after spinectl's 5th write to the ESP" ||
 	fail "run 2: ovmf/run.sh ended with $rc before the cut: $(tail -n 1 "$d/harness.txt")"
 if esp_get "$d/disk.img" spine/a/SHA512.sig "$d/a-sig"; then
@@ -238,13 +252,7 @@ if esp_get "$d/disk.img" spine/a/SHA512.sig "$d/a-sig"; then
 else
 	pass "after the cut slot a has no SHA512.sig: the loader cannot boot it"
 fi
-start=$SECONDS
-flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
-	--log "$d/boot2.log" --timeout 300 --max-boots 1 --until 'bay0: ready' \
-	-- -smp 2 >"$d/harness2.txt" 2>&1
-rc=$?
-echo "spineupd: run 2, boot after the cut: $(tail -n 1 "$d/harness2.txt") ($((SECONDS - start)) s)"
-plain "$d/boot2.log" >"$d/boot2.plain"
+next_boot "run 2, boot after the cut"
 check "after the cut the loader refuses slot a and boots slot b, version 2 (a's copy)" \
 	'^spineboot: booting slot b version 2$' "$d/boot2.plain"
 [ "$rc" = 3 ] && pass "and bay0 comes up on it" || fail "boot after the cut: ovmf/run.sh ended with $rc"
@@ -293,15 +301,7 @@ make_machine "$d" "$3" "v3 refused: $why" || {
 	fail "could not build the machine of run 5"
 	exit 1
 }
-sock=$d/monitor.sock
-person "$d/boot.log" "$sock" "$d/disk.img" "" "$d/person.txt" &
-pp=$!
-start=$SECONDS
-flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
-	--log "$d/boot.log" --timeout 500 --max-boots 1 --until '\[uoff\] pvm: spine-v3: ' \
-	-- -smp 2 -monitor "unix:$sock,server=on,wait=off" >"$d/harness.txt" 2>&1
-wait "$pp"
-echo "spineupd: run 5, fail: $(tail -n 1 "$d/harness.txt") ($((SECONDS - start)) s)"
+accept_boot "run 5, fail" '\[uoff\] pvm: spine-v3: '
 L=$d/boot.plain
 plain "$d/boot.log" >"$L"
 check "run 5: spinectl fails after its 5th ESP write (test hook)" \
@@ -314,13 +314,7 @@ unm=$(awk -v from="${rw:-0}" 'NR > from && /^bay0: umbilical: ESP unmounted$/ { 
 	fail "run 5: read-write mount at ${rw:-none}, unmounted after it at ${unm:-none}"
 check "run 5: uoff gets the failure as its answer" "^bay0: \[uoff\] pvm: spine-v3: ok 'spine v3' -> 'refused: spinectl update failed" "$L"
 transfer_empty "run 5" "$d/persist.img"
-start=$SECONDS
-flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
-	--log "$d/boot2.log" --timeout 300 --max-boots 1 --until 'bay0: ready' \
-	-- -smp 2 >"$d/harness2.txt" 2>&1
-rc=$?
-echo "spineupd: run 5, boot after the failure: $(tail -n 1 "$d/harness2.txt") ($((SECONDS - start)) s)"
-plain "$d/boot2.log" >"$d/boot2.plain"
+next_boot "run 5, boot after the failure"
 # Slot b is what the real run's plan left it: version 2 copied there when
 # slot a was marked good by then, else version 1 kept as the fallback.
 bv=2
