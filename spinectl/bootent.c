@@ -59,25 +59,6 @@ void be_judge(bool have_current, uint16_t current, const struct be_entry *e, siz
 		v->how = BE_OURS_ASTRAY;
 }
 
-const char *be_how_str(enum be_how how)
-{
-	switch (how) {
-	case BE_NO_CURRENT:
-		return "the firmware did not say (no BootCurrent)";
-	case BE_NOT_AN_ENTRY:
-		return "BootCurrent names no readable Boot#### entry";
-	case BE_ENTRY:
-		return "our entry";
-	case BE_TRIAL:
-		return "a new loader on trial (not in BootOrder)";
-	case BE_OURS_ASTRAY:
-		return "our entry, but none of ours is in BootOrder";
-	case BE_FALLBACK:
-		return "not our entry: the firmware's fallback path";
-	}
-	return "?";
-}
-
 size_t be_promote(const uint16_t *order, size_t n, long first_ours, uint16_t current, uint16_t *out,
                   size_t cap)
 {

@@ -57,9 +57,6 @@ struct be_verdict {
 void be_judge(bool have_current, uint16_t current, const struct be_entry *e, size_t n,
               const uint16_t *order, size_t norder, struct be_verdict *v);
 
-/* A short phrase for v->how, for log lines. */
-const char *be_how_str(enum be_how how);
-
 /*
  * The BootOrder after the trial boot of current has been marked good:
  * current stands where the first of ours stood, everything else keeps its
