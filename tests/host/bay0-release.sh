@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a release bay0 must not carry (docs/bay0.md, "Builds"):
 #  - the test-only switches (stop feeding the watchdog, relaunch a persona,
-#    stop spinectl in the middle of a Spine update, stall an Umbilical
+#    stop or fail spinectl in the middle of a Spine update, stall an Umbilical
 #    transfer for the power cut) are compiled out;
 #  - no shared library: the Spine's initramfs holds no ld.so and no libc.so.
 #   tests/host/bay0-release.sh build/bay0/bay0 build/bay0/bay0-test
@@ -11,7 +11,7 @@ tst=${2:?usage: $0 bay0 bay0-test}
 rc=0
 # One string from the code of each test-only switch (docs/bay0.md).
 for sw in 'watchdog switch:TEST: watchdog feeding stopped' 'relaunch switch:relaunched (test-relaunch)' \
-	'spinectl stop switch:TEST: spinectl stops after ESP write' \
+	'spinectl stop switch:SPINECTL_TEST_STOP_AFTER' 'spinectl fail switch:SPINECTL_TEST_FAIL_AFTER' \
 	'Umbilical stall switch:TEST: umbilical stalls at'; do
 	what=${sw%%:*}
 	marker=${sw#*:}
