@@ -153,6 +153,18 @@ same_vars() {
 # unch KEYSFILE NAME: the admin env's "refused NAME" found every firmware
 # variable and key folder file as before.
 unch() { has "$1" "^KEYS: refused $2: [0-9]+ variables and files unchanged$"; }
+# refusal BOOT NAME WHAT PATTERN: in BOOT's lines, the admin env's "refused
+# NAME" printed PATTERN, its command exited non-zero (the rc= line just
+# before), and it found every firmware variable and key file as before.
+refusal() {
+	local f=$w/$1.keys
+	if has "$f" "$4" && grep -a -B1 "^KEYS: refused $2: " "$f" | head -n 1 | grep -aq '^KEYS: rc=[1-9]' &&
+		unch "$f" "$2"; then
+		pass "$3, and no firmware variable or key file changes"
+	else
+		fail "$3: $(grep -a -B3 "refused $2" "$f" | tr '\n' '|' | head -c 800)"
+	fi
+}
 keys() { sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$1" | tr -d '\r' | grep -a '^KEYS: '; }
 
 # 1. Setup mode: enroll from the admin environment (direct kernel boot; with
@@ -203,23 +215,14 @@ else
 	fi
 fi
 # The refusals before the real enroll, and the same db update written
-# again after it: each one line naming its reason, every firmware variable
-# and every file of DIR as before (the admin env's sha256 of each).
-refusal() { # NAME WHAT PATTERN
-	if has "$w/enroll.keys" "$3" && has "$w/enroll.keys" "^KEYS: rc=[1-9][0-9]* spine-" && unch "$w/enroll.keys" "$1"; then
-		pass "enroll refuses $2, and no firmware variable or key file changes"
-	else
-		fail "the refusal of $2: $(grep -a -B3 "refused $1" "$w/enroll.keys" | tr '\n' '|' | head -c 800)"
-	fi
-}
-[ -z "$rom" ] || refusal nopin "--no-pin with the NIC's option ROM in the event log, naming it" \
+# again after it: each one line naming its reason.
+[ -z "$rom" ] || refusal enroll nopin "enroll refuses --no-pin with the NIC's option ROM in the event log, naming it" \
 	"^KEYS: spine-keys: the event log shows Option ROMs that would stop loading: sha256:$rom "
-refusal foreign "a loader the new db would not verify" '^KEYS: spine-keys: /foreign.efi: not signed by /keys/db.crt'
-refusal der "a DER db certificate" '^KEYS: spine-keys: /tmp/der/db.crt: not a PEM certificate \(DER\?'
-has "$w/enroll.keys" '^KEYS: spine-sbvar: /sys/firmware/efi/efivars/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f: refused by the firmware: security violation' &&
-	has "$w/enroll.keys" '^KEYS: rc=[1-9][0-9]* spine-sbvar write' && unch "$w/enroll.keys" replay &&
-	pass "the firmware refuses the same signed db replacement written a second time (its timestamp is not later), and nothing changes" ||
-	fail "the replayed db update: $(grep -a -B3 'refused replay' "$w/enroll.keys" | tr '\n' '|')"
+refusal enroll foreign "enroll refuses a loader the new db would not verify" \
+	'^KEYS: spine-keys: /foreign.efi: not signed by /keys/db.crt'
+refusal enroll der "enroll refuses a DER db certificate" '^KEYS: spine-keys: /tmp/der/db.crt: not a PEM certificate \(DER\?'
+dbvar='^KEYS: spine-sbvar: /sys/firmware/efi/efivars/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f: refused by the firmware: security violation'
+refusal enroll replay "the firmware refuses the same signed db replacement written a second time (its timestamp is not later)" "$dbvar"
 same_vars setup "$([ -z "$rom" ] || echo nopin) foreign der" "" --kernel "$kdir/vmlinuz" --initrd "$w/admin.img" \
 	--append "console=ttyS0 panic=-1 quiet keys.action=enroll" --until 'KEYS-DONE' --timeout 240 "${nic[@]}"
 cp "$w/vars.fd" "$w/vars-enrolled.fd"
@@ -259,14 +262,8 @@ has "$w/status-user" '^KEYS: SecureBoot: 1$' && has "$w/status-user" '^KEYS: Set
 	has "$w/status-user" "^KEYS:   trusts signify key number $kn" &&
 	pass "status under Secure Boot: SecureBoot=1, user mode, the loader would start, its signify key" ||
 	fail "status under Secure Boot: $(tr '\n' '|' <"$w/status-user" | head -c 1500)"
-has "$w/user.keys" '^KEYS: spine-keys: not in setup mode \(SetupMode=0\)' &&
-	has "$w/user.keys" '^KEYS: rc=1 spine-keys enroll' && unch "$w/user.keys" usermode &&
-	pass "enroll on the enrolled machine refuses: not in setup mode" ||
-	fail "enroll in user mode: $(grep -A3 'rc=[0-9]* spine-keys status' "$w/user.keys" | tr '\n' '|')"
-has "$w/user.keys" '^KEYS: spine-sbvar: .*/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f: refused by the firmware: security violation' &&
-	unch "$w/user.keys" replay &&
-	pass "at the next boot the firmware still refuses enroll's db update written again, and nothing changes" ||
-	fail "the replayed db update at the next boot: $(grep -a -B3 'refused replay' "$w/user.keys" | tr '\n' '|')"
+refusal user usermode "enroll on the enrolled machine refuses: not in setup mode" '^KEYS: spine-keys: not in setup mode \(SetupMode=0\)'
+refusal user replay "at the next boot the firmware still refuses enroll's db update written again" "$dbvar"
 sed -n '/^KEYS: rc=0 spine-sbvar write/,$p' "$w/user.keys" >"$w/status-nopk"
 has "$w/status-nopk" '^KEYS: rc=0 spine-sbvar write' && has "$w/status-nopk" '^KEYS: SetupMode: 1$' &&
 	has "$w/status-nopk" '^KEYS: PK: 0 entries$' && has "$w/status-nopk" '^KEYS: KEK: 1 entries$' &&
@@ -308,10 +305,8 @@ else
 		has "$w/k1.keys" '^KEYS: rc=0 spine-sbvar write' && has "$w/k2.keys" '^KEYS: SetupMode: 1$' &&
 		pass "the snakeoil store boots the snakeoil-signed loader under Secure Boot, and its signed empty PK puts it in setup mode" ||
 		fail "snakeoil store, boots 1-2: $(grep -a 'SecureBoot\|SetupMode\|PK\[\|rc=' "$w/k1.keys" "$w/k2.keys" | tr '\n' '|' | head -c 1200)"
-	has "$w/k1.keys" '^KEYS: spine-keys: not in setup mode \(SetupMode=0\)' && has "$w/k1.keys" '^KEYS: rc=1 spine-keys enroll' &&
-		unch "$w/k1.keys" setupmode &&
-		pass "on the snakeoil store (a vendor's PK, user mode) enroll refuses: not in setup mode, and no variable changes" ||
-		fail "enroll on the snakeoil store: $(grep -a -B3 'refused setupmode' "$w/k1.keys" | tr '\n' '|')"
+	refusal k1 setupmode "on the snakeoil store (a vendor's PK, user mode) enroll refuses: not in setup mode" \
+		'^KEYS: spine-keys: not in setup mode \(SetupMode=0\)'
 	snakedb=$(grep -a '^KEYS:   db\[[0-9]*\] x509 owner .*SnakeOil' "$w/k2.keys" | head -n 1 | sed 's/^KEYS:   db\[[0-9]*\] //')
 	sed -n '/^KEYS: rc=[0-9]* spine-keys enroll/,$p' "$w/k2.keys" >"$w/k2-after"
 	if [ -n "$snakedb" ] && has "$w/k2.keys" '^KEYS: rc=0 spine-keys enroll -d /keys --loader /signed.efi --keep-db' &&
@@ -423,10 +418,8 @@ ran r2 'rotate-slot-key begin' && has "$w/r2.keys" '^KEYS: /esp/EFI/spine/spineb
 	has "$w/r4.keys" '^KEYS: finish done' &&
 	pass "a cut in finish after both loaders are written: the new-key-only loader boots slot A, and the rerun completes the folder's update" ||
 	fail "after the cut in finish: $(grep -a 'trusts\|already\|finish\|rc=' "$w/r4.keys" | tr '\n' '|')"
-has "$w/r4.keys" '^KEYS: spine-keys: /esp-old/EFI/BOOT/BOOTX64.EFI: is a binary this revocation hits' &&
-	unch "$w/r4.keys" oldesp &&
-	pass "revoke refuses while BOOTX64.EFI is the old loader, and no firmware variable or key file changes" ||
-	fail "the refused revoke: $(grep -a 'revoke\|refused' "$w/r4.keys" | tr '\n' '|')"
+refusal r4 oldesp "revoke refuses while BOOTX64.EFI is the old loader" \
+	'^KEYS: spine-keys: /esp-old/EFI/BOOT/BOOTX64.EFI: is a binary this revocation hits'
 sed -n '/^KEYS: loader EFI\/BOOT/,/^KEYS: rc=[0-9]* spine-keys revoke/p' "$w/r5.keys" >"$w/revoke.keys"
 if has "$w/r5.keys" '^KEYS: rc=0 spine-keys revoke' &&
 	{ has "$w/revoke.keys" '^KEYS: revoked 2 loader\(s\) in dbx \([0-9]+ bytes appended\), read back' ||
