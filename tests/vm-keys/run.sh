@@ -127,10 +127,9 @@ fw_refuses() {
 # (rcS, spine-keys-mode); the VARS files they leave must be equal byte for
 # byte: the refusals wrote nothing the firmware keeps.
 same_vars() {
-	local name=$1 want=$2 vars=$3 a m n q=() bad=''
+	local name=$1 want=$2 vars=$3 m n bad=''
 	shift 3
-	for a in "$@"; do [ "$a" != -- ] || q=(--); done
-	[ ${#q[@]} -gt 0 ] || set -- "$@" --
+	[[ " $* " == *" -- "* ]] || set -- "$@" --
 	for m in refusals control; do
 		rm -f "$w/vars-$name-$m.fd"
 		[ -z "$vars" ] || cp "$vars" "$w/vars-$name-$m.fd"
@@ -165,7 +164,9 @@ refusal() {
 		fail "$3: $(grep -a -B3 "refused $2" "$f" | tr '\n' '|' | head -c 800)"
 	fi
 }
-keys() { sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$1" | tr -d '\r' | grep -a '^KEYS: '; }
+# plainlog LOG: the serial log without its time stamps, colours and CRs.
+plainlog() { sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$1" | tr -d '\r'; }
+keys() { plainlog "$1" | grep -a '^KEYS: '; }
 
 # 1. Setup mode: enroll from the admin environment (direct kernel boot; with
 # Secure Boot off the firmware starts Debian's kernel).
@@ -228,7 +229,7 @@ same_vars setup "$([ -z "$rom" ] || echo nopin) foreign der" "" --kernel "$kdir/
 cp "$w/vars.fd" "$w/vars-enrolled.fd"
 # The noPK.auth and db.auth enroll made, for the next boot's admin env.
 for f in noPK db; do
-	sed -E 's/\x1b\[[0-9;=?]*[A-Za-z]//g; s/^\[ *[0-9.]+\] //' "$w/enroll.log" | tr -d '\r' |
+	plainlog "$w/enroll.log" |
 		sed -n "/^KEYS-BLOB-BEGIN $f.auth\$/,/^KEYS-BLOB-END\$/p" | grep -v '^KEYS-BLOB' | base64 -d >"$w/$f.auth" &&
 		[ -s "$w/$f.auth" ] || fail "enroll left no $f.auth"
 done
@@ -275,7 +276,8 @@ same_vars user "usermode replay" "$w/vars-enrolled.fd" --esp "$w/signed.img" --u
 # 3. The firmware refuses the loader unsigned and signed by a foreign key.
 fw_refuses unsigned "$w/vars-enrolled.fd" "$w/unsigned.img" "spineboot.efi unsigned (no signature)"
 fw_refuses foreign "$w/vars-enrolled.fd" "$w/foreign.img" "spineboot.efi signed by a key not in db"
-# Why the refusals compare variables, not the VARS file (docs/keys.md).
+# Why the refusals' VARS file is compared with a control boot's, not with
+# the store before the boot (docs/keys.md).
 echo "vm-keys: the boot refusing the unsigned loader changed $(cmp -l "$w/vars-enrolled.fd" "$w/vars-unsigned.fd" | wc -l) bytes of the VARS file"
 
 # 3b. --keep-db on OVMF's snakeoil store (PK, KEK, db: Debian's snakeoil
@@ -376,7 +378,7 @@ chain() {
 	else
 		fail "rotation boot $name: $(grep -a 'spineboot:\|Access Denied\|Violation' "$w/$name.log" | tr '\n' '|') (log $w/$name.log)"
 	fi
-	if [ ${#cut[@]} -gt 0 ] && ! grep -aq '^KEYS-CUT-NOW\|^KEYS-GO' <(sed -E 's/^\[ *[0-9.]+\] //' "$w/$name.log" | tr -d '\r'); then
+	if [ ${#cut[@]} -gt 0 ] && ! grep -aq '^KEYS-CUT-NOW\|^KEYS-GO' <(plainlog "$w/$name.log"); then
 		fail "rotation boot $name: the cut point was not reached: $(tail -n 5 "$w/$name.keys" | tr '\n' '|')"
 	fi
 }

@@ -275,7 +275,7 @@ for r in two none; do
 	else
 		sfdisk --quiet --part-type "$d/disk.img" 1 0FC63DAF-8483-4772-8E79-3D69D8477DE4 || fail "esp-$r: retyping the ESP"
 	fi
-	sums="$(esp_sum "$d/disk.img") $([ $r = none ] || esp_sum "$d/disk2.img")"
+	sums=$(for f in "$d"/disk*.img; do esp_sum "$f"; done)
 	start=$SECONDS
 	flock /tmp/spine-vm.lock ovmf/run.sh --disk "$d/disk.img" --persist "$d/persist.img" --watchdog \
 		--log "$d/boot.log" --timeout 300 --max-boots 1 --until '\[uoff\] pvm: spine-v3: ' \
@@ -287,7 +287,7 @@ for r in two none; do
 	check "esp-$r: uoff gets that refusal as its answer" "^bay0: \[uoff\] pvm: spine-v3: ok " "$d/boot.plain"
 	if grep -qE '^bay0: umbilical: ESP .* mounted' "$d/boot.plain"; then
 		fail "esp-$r: bay0 mounted an ESP: $(grep -E 'ESP .* mounted' "$d/boot.plain" | head -n 1)"
-	elif [ "$sums" = "$(esp_sum "$d/disk.img") $([ $r = none ] || esp_sum "$d/disk2.img")" ]; then
+	elif [ "$sums" = "$(for f in "$d"/disk*.img; do esp_sum "$f"; done)" ]; then
 		pass "esp-$r: no ESP mounted, and every disk's first partition byte for byte as built"
 	else
 		fail "esp-$r: a disk changed"
